@@ -1,0 +1,58 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Environment } from './generated/prisma/enums.ts';
+import type { PrismaClient } from './generated/prisma/client.ts';
+import { newId, randomToken } from './ids.ts';
+
+export interface Caller {
+  accountId: string;
+  env: Environment;
+}
+
+const KEY_PATTERN = /^sk_(test|live)_[0-9A-Za-z]{24,99}$/;
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export function environmentOfKey(key: string): Environment | undefined {
+  const match = KEY_PATTERN.exec(key);
+  if (!match) return undefined;
+  return match[1] === 'live' ? 'LIVE' : 'TEST';
+}
+
+export function generateApiKey(env: Environment): string {
+  return `sk_${env === 'LIVE' ? 'live' : 'test'}_${randomToken(32)}`;
+}
+
+/** Stores a key (hashed) for an account; `key` may be given to seed a known demo key. */
+export async function createApiKey(
+  prisma: Pick<PrismaClient, 'apiKey'>,
+  accountId: string,
+  env: Environment,
+  key = generateApiKey(env),
+): Promise<string> {
+  if (environmentOfKey(key) !== env) {
+    throw new Error(`An API key for ${env} must look like sk_${env === 'LIVE' ? 'live' : 'test'}_ followed by 24 to 99 letters or digits`);
+  }
+  await prisma.apiKey.create({
+    data: { id: newId('ApiKey'), accountId, env, hash: hashApiKey(key), last4: key.slice(-4) },
+  });
+  return key;
+}
+
+/** The caller a bearer key stands for, or undefined for a missing, malformed, unknown or revoked key. */
+export async function authenticate(prisma: PrismaClient, authorization: string | null): Promise<Caller | undefined> {
+  const key = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+  const env = key && environmentOfKey(key);
+  if (!key || !env) return undefined;
+  const hash = hashApiKey(key);
+  const stored = await prisma.apiKey.findUnique({
+    where: { hash },
+    select: { hash: true, accountId: true, env: true, revokedAt: true },
+  });
+  if (!stored || stored.revokedAt || stored.env !== env) return undefined;
+  // The lookup already matched the hash; comparing again in constant time costs nothing and
+  // keeps the check safe if the lookup ever becomes a prefix or range match.
+  if (!timingSafeEqual(Buffer.from(stored.hash), Buffer.from(hash))) return undefined;
+  return { accountId: stored.accountId, env: stored.env };
+}

@@ -1,0 +1,36 @@
+import { GraphQLError } from 'graphql';
+import type { YogaInitialContext } from 'graphql-yoga';
+import { authenticate, type Caller } from './auth.ts';
+import type { PrismaClient } from './generated/prisma/client.ts';
+import { createLoaders, type Loaders } from './loaders.ts';
+
+export interface Context {
+  prisma: PrismaClient;
+  caller: Caller;
+  loaders: Loaders;
+  /** The request's `Idempotency-Key` header, if any. */
+  idempotencyKey?: string;
+}
+
+export function unauthenticated(): GraphQLError {
+  return new GraphQLError('A valid API key is required: send "Authorization: Bearer sk_test_…" or "sk_live_…"', {
+    extensions: {
+      code: 'UNAUTHENTICATED',
+      http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } },
+    },
+  });
+}
+
+/** Builds the per-request context; a request without a valid API key ends here with 401. */
+export function createContext(prisma: PrismaClient) {
+  return async ({ request }: YogaInitialContext): Promise<Context> => {
+    const caller = await authenticate(prisma, request.headers.get('authorization'));
+    if (!caller) throw unauthenticated();
+    return {
+      prisma,
+      caller,
+      loaders: createLoaders(prisma, caller),
+      idempotencyKey: request.headers.get('idempotency-key') ?? undefined,
+    };
+  };
+}

@@ -1,0 +1,56 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from './config.ts';
+import { openDatabase } from './db.ts';
+import { migrate } from './migrate.ts';
+import { seedDemo } from './seed.ts';
+import { createHttpServer, shutdown } from './server.ts';
+import { createApp } from './yoga.ts';
+
+const config = loadConfig();
+const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+console.log(`Database: ${db.description}`);
+
+const session = await db.openSession();
+try {
+  const applied = await migrate(session);
+  console.log(applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Migrations: up to date');
+} finally {
+  await session.release();
+}
+
+// The embedded database is the local demo: seed it on first start and keep its key beside the
+// data, so GraphiQL can offer it on every start. A server database is seeded only on request.
+let graphiqlApiKey: string | undefined;
+if (!config.databaseUrl) {
+  const keyFile = join(config.dataDir, 'demo-api-key');
+  const result = await seedDemo(db.prisma, { seedApiKey: config.seedApiKey });
+  if (result.seeded) console.log('Seeded the demo account with 50 customers');
+  if (result.apiKey) writeFileSync(keyFile, result.apiKey, { mode: 0o600 });
+  graphiqlApiKey = config.seedApiKey ?? (existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined);
+  if (result.apiKey) console.log(`Demo API key (${result.apiKey.startsWith('sk_live_') ? 'LIVE' : 'TEST'}): ${result.apiKey}`);
+}
+
+const app = createApp({ prisma: db.prisma, graphiqlApiKey });
+const server = createHttpServer(app, db);
+server.listen(config.port, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  console.log(`Customer graph listening on http://localhost:${port}/graphql (GraphiQL in a browser)`);
+});
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: finishing requests in flight, then closing the database`);
+    shutdown(server, db).then(
+      () => process.exit(0),
+      (error) => {
+        console.error('Shutdown failed:', error instanceof Error ? error.message : error);
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,245 @@
+import { CountryCodeResolver, CurrencyResolver } from 'graphql-scalars';
+import { Prisma, type TaxExempt } from '../generated/prisma/client.ts';
+import { type UserError, userError } from './errors.ts';
+
+export interface AddressInput {
+  line1?: string | null;
+  line2?: string | null;
+  city?: string | null;
+  state?: string | null;
+  postalCode?: string | null;
+  country?: string | null;
+}
+
+export interface ShippingInput {
+  name?: string | null;
+  phone?: string | null;
+  address?: AddressInput | null;
+}
+
+export interface TaxIdInput {
+  type: string;
+  value: string;
+}
+
+/** The writable fields of a customer; on update, a field left out stays as it is. */
+export interface CustomerFieldsInput {
+  externalId?: string | null;
+  name?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  description?: string | null;
+  companyName?: string | null;
+  taxId?: string | null;
+  address?: AddressInput | null;
+  shipping?: ShippingInput | null;
+  metadata?: Record<string, unknown> | null;
+  locale?: string | null;
+  preferredLocales?: string[] | null;
+  currency?: string | null;
+  /** Stripe's customer balance, in minor units: stored in the `balance` column. */
+  accountBalance?: bigint | null;
+  invoicePrefix?: string | null;
+  nextInvoiceSequence?: number | null;
+  taxExempt?: TaxExempt | null;
+  taxIds?: TaxIdInput[] | null;
+  fingerprint?: string | null;
+  stripeId?: string | null;
+  sendEmailReceipts?: boolean | null;
+}
+
+export const METADATA_MAX_KEYS = 50;
+export const METADATA_KEY_MAX_LENGTH = 40;
+export const METADATA_VALUE_MAX_LENGTH = 500;
+
+const EMAIL = /^[^\s@"<>()[\]\\,;:]+@[^\s@"<>()[\]\\,;:]+\.[^\s@"<>()[\]\\,;:.]{2,}$/;
+const LOCALE = /^[a-z]{2,3}_[A-Z]{2}$/;
+const INVOICE_PREFIX = /^[A-Z0-9]{3,12}$/;
+const PHONE = /^\+?[0-9 ()./-]{3,30}$/;
+const EXTERNAL_ID = /^[^\s\p{Cc}]{1,256}$/u;
+
+/** Simple string fields: their longest allowed length, and a rule where there is one. */
+const STRING_RULES: Record<string, { max: number; pattern?: RegExp; rule?: string }> = {
+  externalId: { max: 256, pattern: EXTERNAL_ID, rule: 'must be 1 to 256 characters without spaces or control characters' },
+  name: { max: 256 },
+  email: { max: 512, pattern: EMAIL, rule: 'must be an email address like name@example.com' },
+  phone: { max: 30, pattern: PHONE, rule: 'must be a phone number of digits, spaces and + ( ) . / -' },
+  description: { max: 1000 },
+  companyName: { max: 256 },
+  taxId: { max: 64 },
+  locale: { max: 10, pattern: LOCALE, rule: 'must be a locale like en_US (language, underscore, country)' },
+  invoicePrefix: { max: 12, pattern: INVOICE_PREFIX, rule: 'must be 3 to 12 uppercase letters or digits' },
+  fingerprint: { max: 256 },
+  stripeId: { max: 255 },
+};
+
+const ADDRESS_MAX = { line1: 200, line2: 200, city: 200, state: 200, postalCode: 20 } as const;
+
+type FieldPath = string[];
+
+class Validator {
+  readonly errors: UserError[] = [];
+
+  string(path: FieldPath, value: string, rule: { max: number; pattern?: RegExp; rule?: string }): string {
+    const name = path.join('.');
+    if (value.length > rule.max) {
+      this.errors.push(userError(path, 'TOO_LONG', `${name} must be at most ${rule.max} characters, got ${value.length}`));
+    } else if (rule.pattern && !rule.pattern.test(value)) {
+      this.errors.push(userError(path, 'INVALID', `${name} ${rule.rule}`));
+    }
+    return value;
+  }
+
+  country(path: FieldPath, value: string): string {
+    const code = value.toUpperCase();
+    if (!/^[A-Z]{2}$/.test(code) || !isValid(() => CountryCodeResolver.parseValue(code))) {
+      this.errors.push(userError(path, 'INVALID', `${path.join('.')} must be an ISO 3166-1 alpha-2 country code like US or DE`));
+    }
+    return code;
+  }
+
+  currency(path: FieldPath, value: string): string {
+    const code = value.toUpperCase();
+    if (!/^[A-Z]{3}$/.test(code) || !isValid(() => CurrencyResolver.parseValue(code))) {
+      this.errors.push(userError(path, 'INVALID', `${path.join('.')} must be an ISO 4217 currency code like USD or EUR`));
+    }
+    return code;
+  }
+
+  address(path: FieldPath, input: AddressInput): Prisma.InputJsonObject {
+    const out: Record<string, string | null> = {};
+    for (const [key, max] of Object.entries(ADDRESS_MAX)) {
+      const value = input[key as keyof AddressInput];
+      out[key] = value == null ? null : this.string([...path, key], value, { max });
+    }
+    out.country = input.country == null ? null : this.country([...path, 'country'], input.country);
+    return out;
+  }
+
+  shipping(path: FieldPath, input: ShippingInput): Prisma.InputJsonObject {
+    if (!input.name) this.errors.push(userError([...path, 'name'], 'REQUIRED', `${path.join('.')}.name is required`));
+    if (!input.address) {
+      this.errors.push(userError([...path, 'address'], 'REQUIRED', `${path.join('.')}.address is required`));
+    }
+    return {
+      name: input.name ? this.string([...path, 'name'], input.name, { max: 256 }) : null,
+      phone: input.phone == null ? null : this.string([...path, 'phone'], input.phone, STRING_RULES.phone),
+      address: input.address ? this.address([...path, 'address'], input.address) : null,
+    };
+  }
+
+  /** Checks a metadata patch: string values, or "" / null to remove a key. */
+  metadata(path: FieldPath, input: Record<string, unknown>): Record<string, string | null> {
+    const patch: Record<string, string | null> = {};
+    for (const [key, value] of Object.entries(input)) {
+      const keyPath = [...path, key];
+      if (key.length === 0 || key.length > METADATA_KEY_MAX_LENGTH) {
+        this.errors.push(userError(keyPath, 'INVALID', `metadata keys must be 1 to ${METADATA_KEY_MAX_LENGTH} characters; "${key.slice(0, 50)}" has ${key.length}`));
+      } else if (key.includes('[') || key.includes(']')) {
+        this.errors.push(userError(keyPath, 'INVALID', `metadata key "${key}" must not contain square brackets`));
+      }
+      if (value === null || value === '') {
+        patch[key] = null;
+      } else if (typeof value !== 'string') {
+        this.errors.push(userError(keyPath, 'INVALID', `metadata.${key} must be a string (or "" to remove the key)`));
+      } else if (value.length > METADATA_VALUE_MAX_LENGTH) {
+        this.errors.push(userError(keyPath, 'TOO_LONG', `metadata.${key} must be at most ${METADATA_VALUE_MAX_LENGTH} characters, got ${value.length}`));
+      } else {
+        patch[key] = value;
+      }
+    }
+    return patch;
+  }
+}
+
+function isValid(check: () => unknown): boolean {
+  try {
+    check();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Applies a metadata patch to stored metadata, enforcing the key limit on the result. */
+export function mergeMetadata(
+  current: Record<string, string>,
+  patch: Record<string, string | null>,
+  errors: UserError[],
+): Record<string, string> {
+  const merged = { ...current };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  if (Object.keys(merged).length > METADATA_MAX_KEYS) {
+    errors.push(
+      userError(['input', 'metadata'], 'INVALID', `metadata can have at most ${METADATA_MAX_KEYS} keys; this would leave ${Object.keys(merged).length}`),
+    );
+  }
+  return merged;
+}
+
+export interface CheckedCustomerFields {
+  data: Prisma.CustomerUncheckedUpdateInput;
+  /** The metadata change: a patch to merge, or null to remove every key; undefined when not given. */
+  metadata?: Record<string, string | null> | null;
+  errors: UserError[];
+}
+
+const NOT_NULLABLE = ['preferredLocales', 'accountBalance', 'nextInvoiceSequence', 'taxExempt', 'taxIds', 'sendEmailReceipts'] as const;
+
+/**
+ * Checks every given field against its rule and maps it to its column. Only fields present in
+ * `input` are returned, so an update leaves the others as they are; null clears a field.
+ */
+export function checkCustomerFields(input: CustomerFieldsInput): CheckedCustomerFields {
+  const v = new Validator();
+  const data: Record<string, unknown> = {};
+  const path = (...rest: string[]) => ['input', ...rest];
+  const given = (key: keyof CustomerFieldsInput) => Object.prototype.hasOwnProperty.call(input, key) && input[key] !== undefined;
+
+  for (const key of NOT_NULLABLE) {
+    if (given(key) && input[key] === null) {
+      v.errors.push(userError(path(key), 'INVALID', `${key} cannot be null; leave it out to keep its value`));
+    }
+  }
+  for (const [key, rule] of Object.entries(STRING_RULES)) {
+    const field = key as keyof CustomerFieldsInput;
+    if (!given(field)) continue;
+    const value = input[field] as string | null;
+    data[key] = value === null ? null : v.string(path(key), value, rule);
+  }
+  if (given('currency')) data.currency = input.currency == null ? null : v.currency(path('currency'), input.currency);
+  if (given('address')) data.address = input.address == null ? Prisma.DbNull : v.address(path('address'), input.address);
+  if (given('shipping')) data.shipping = input.shipping == null ? Prisma.DbNull : v.shipping(path('shipping'), input.shipping);
+  if (input.preferredLocales != null) {
+    if (input.preferredLocales.length > 10) {
+      v.errors.push(userError(path('preferredLocales'), 'INVALID', 'preferredLocales can have at most 10 locales'));
+    }
+    data.preferredLocales = input.preferredLocales.map((locale, i) =>
+      v.string(path('preferredLocales', String(i)), locale, STRING_RULES.locale),
+    );
+  }
+  if (input.accountBalance != null) data.balance = input.accountBalance;
+  if (input.nextInvoiceSequence != null) {
+    if (!Number.isInteger(input.nextInvoiceSequence) || input.nextInvoiceSequence < 1) {
+      v.errors.push(userError(path('nextInvoiceSequence'), 'INVALID', 'nextInvoiceSequence must be a whole number of at least 1'));
+    }
+    data.nextInvoiceSequence = input.nextInvoiceSequence;
+  }
+  if (input.taxExempt != null) data.taxExempt = input.taxExempt;
+  if (input.sendEmailReceipts != null) data.sendEmailReceipts = input.sendEmailReceipts;
+  if (input.taxIds != null) {
+    if (input.taxIds.length > 5) v.errors.push(userError(path('taxIds'), 'INVALID', 'taxIds can have at most 5 entries'));
+    data.taxIds = input.taxIds.map((taxId, i) => ({
+      type: v.string(path('taxIds', String(i), 'type'), taxId.type, { max: 20, pattern: /^[a-z]{2,3}_[a-z]{2,6}$/, rule: 'must be a tax id type like eu_vat or us_ein' }),
+      value: v.string(path('taxIds', String(i), 'value'), taxId.value, { max: 64 }),
+    }));
+  }
+  let metadata: Record<string, string | null> | null | undefined;
+  if (given('metadata')) {
+    metadata = input.metadata === null ? null : v.metadata(path('metadata'), input.metadata!);
+  }
+  return { data: data as Prisma.CustomerUncheckedUpdateInput, metadata, errors: v.errors };
+}

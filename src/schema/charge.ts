@@ -1,0 +1,25 @@
+import { builder } from '../builder.ts';
+import { ChargeStatus } from '../generated/prisma/enums.ts';
+import { MoneyRef } from './money.ts';
+
+const ChargeStatusEnum = builder.enumType(ChargeStatus, {
+  name: 'ChargeStatus',
+  description: 'Outcome of a charge.',
+});
+
+export const ChargeRef = builder.prismaObject('Charge', {
+  description: 'An attempt to take a payment from a customer.',
+  interfaces: [builder.nodeInterfaceRef()],
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Prefixed id, `ch_…`; also its global id.' }),
+    amount: t.field({
+      type: MoneyRef,
+      description: 'Amount charged.',
+      resolve: (charge) => ({ amount: charge.amount, currency: charge.currency }),
+    }),
+    currency: t.exposeString('currency', { description: 'ISO 4217 currency code.' }),
+    status: t.expose('status', { type: ChargeStatusEnum, description: 'Outcome.' }),
+    invoiceId: t.exposeString('invoiceId', { nullable: true, description: 'The invoice it pays, if any.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was made.' }),
+  }),
+});

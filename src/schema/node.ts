@@ -1,0 +1,30 @@
+import { builder } from '../builder.ts';
+import type { Context } from '../context.ts';
+import { typeOfId } from '../ids.ts';
+import { badArgument, MAX_PAGE_SIZE } from '../resolvers/pagination.ts';
+
+function loadNode(id: string, ctx: Context) {
+  const type = typeOfId(id);
+  if (!type || type === 'Account' || type === 'ApiKey') return null;
+  return ctx.loaders.nodes[type].load(id);
+}
+
+builder.queryFields((t) => ({
+  node: t.field({
+    type: builder.nodeInterfaceRef(),
+    nullable: true,
+    description: 'Any object by its prefixed id; null when the caller\'s account and environment have no such object.',
+    args: { id: t.arg.id({ required: true, description: 'A prefixed id: `cus_…`, `sub_…`, `inv_…`…' }) },
+    resolve: (_root, args, ctx) => loadNode(String(args.id), ctx) as never,
+  }),
+  nodes: t.field({
+    type: [builder.nodeInterfaceRef()],
+    nullable: { list: false, items: true },
+    description: `Objects by their ids, in the order asked; null for each id the caller cannot see. At most ${MAX_PAGE_SIZE} ids.`,
+    args: { ids: t.arg.idList({ required: true, description: `Prefixed ids, at most ${MAX_PAGE_SIZE}.` }) },
+    resolve: (_root, args, ctx) => {
+      if (args.ids.length > MAX_PAGE_SIZE) throw badArgument('ids', `at most ${MAX_PAGE_SIZE} ids, got ${args.ids.length}`);
+      return Promise.all(args.ids.map((id) => loadNode(String(id), ctx))) as never;
+    },
+  }),
+}));

@@ -1,0 +1,51 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { createYoga, type Plugin } from 'graphql-yoga';
+import { type Context, createContext } from './context.ts';
+import type { PrismaClient } from './generated/prisma/client.ts';
+import { schema } from './schema/index.ts';
+
+export interface AppOptions {
+  prisma: PrismaClient;
+  /** Key written into GraphiQL's headers, so the embedded demo's first query just works. */
+  graphiqlApiKey?: string;
+  plugins?: Plugin[];
+}
+
+const DEFAULT_QUERY = `# Your demo API key is already in the Headers tab below.
+query FirstCustomers {
+  customers(first: 5) {
+    totalCount
+    edges {
+      node {
+        id
+        name
+        email
+        subscriptions { planId status }
+        balances { featureId remaining }
+        stats { invoiceCount totalSpent { amount currency } }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+`;
+
+export function createApp({ prisma, graphiqlApiKey, plugins = [] }: AppOptions) {
+  return createYoga<Record<string, unknown>, Context>({
+    schema,
+    context: createContext(prisma),
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    maskedErrors: true,
+    plugins,
+    renderGraphiQL,
+    graphiql: {
+      title: 'Customer graph',
+      defaultQuery: DEFAULT_QUERY,
+      headers: JSON.stringify(graphiqlApiKey ? { Authorization: `Bearer ${graphiqlApiKey}` } : { Authorization: 'Bearer sk_test_…' }),
+      shouldPersistHeaders: false,
+    },
+  });
+}
+
+export type App = ReturnType<typeof createApp>;

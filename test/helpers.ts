@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createAccount, type NewAccount } from '../src/accounts.ts';
+import { type Database, type DatabaseOptions, openDatabase } from '../src/db.ts';
+import { migrate } from '../src/migrate.ts';
+import { createApp, type AppOptions } from '../src/yoga.ts';
+
+/**
+ * A fresh database for one test file: an in-memory PGlite by default, or, when DATABASE_URL is
+ * set, a new database on that server, dropped by `drop()`.
+ */
+export interface TestDatabase {
+  db: Database;
+  /** Connection string of the fresh database; undefined on PGlite. */
+  url?: string;
+  drop(): Promise<void>;
+}
+
+export const onPostgres = Boolean(process.env.DATABASE_URL);
+
+export async function createTestDatabase(options: Omit<DatabaseOptions, 'databaseUrl' | 'dataDir'> = {}): Promise<TestDatabase> {
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) {
+    const db = await openDatabase(options);
+    await migrateDatabase(db);
+    return { db, drop: () => db.close() };
+  }
+  const name = `cg_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const db = await openDatabase({ ...options, databaseUrl: url.toString() });
+  await migrateDatabase(db);
+  return {
+    db,
+    url: url.toString(),
+    async drop() {
+      await db.close();
+      const dropper = new pg.Client({ connectionString: serverUrl });
+      await dropper.connect();
+      await dropper.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await dropper.end();
+    },
+  };
+}
+
+async function migrateDatabase(db: Database) {
+  const session = await db.openSession();
+  try {
+    await migrate(session);
+  } finally {
+    await session.release();
+  }
+}
+
+export interface GraphQLResponse<Data = Record<string, any>> {
+  status: number;
+  data?: Data;
+  errors?: { message: string; extensions?: Record<string, unknown>; path?: (string | number)[] }[];
+  headers: Headers;
+}
+
+/** A test database with the app on it, two accounts, and a count of the SQL statements run. */
+export async function createTestApp(options: Partial<AppOptions> = {}) {
+  const statements: string[] = [];
+  const testDb = await createTestDatabase({ onQuery: ({ query }) => statements.push(query) });
+  const { prisma } = testDb.db;
+  const app = createApp({ ...options, prisma });
+  const merchant = await createAccount(prisma, 'Merchant A');
+  const otherMerchant = await createAccount(prisma, 'Merchant B');
+
+  async function request<Data = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    { key = merchant.testKey, headers = {} }: { key?: string | null; headers?: Record<string, string> } = {},
+  ): Promise<GraphQLResponse<Data>> {
+    const response = await app.fetch('http://localhost/graphql', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json',
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+        ...headers,
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { data?: Data; errors?: GraphQLResponse['errors'] };
+    return { status: response.status, headers: response.headers, ...body };
+  }
+
+  /** Runs a request and returns how many SQL statements it issued. */
+  async function countStatements(run: () => Promise<unknown>): Promise<number> {
+    const before = statements.length;
+    await run();
+    return statements.length - before;
+  }
+
+  return {
+    ...testDb,
+    prisma,
+    app,
+    merchant,
+    otherMerchant,
+    statements,
+    request,
+    countStatements,
+    close: () => testDb.drop(),
+  };
+}
+
+export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
+export type { NewAccount };
