@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // graphql ships CommonJS and ESM builds; some dependencies require() it while vite would import
+  // the ESM one, and graphql refuses types from "another realm". One build for everyone.
+  resolve: { alias: { graphql: 'graphql/index.js' } },
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',

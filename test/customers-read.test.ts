@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoData, insertDemoData } from '../src/seed.ts';
+import { createTestApp, type TestApp } from './helpers.ts';
+import { EVERY_FIELD } from './queries.ts';
+
+
+let t: TestApp;
+let data: ReturnType<typeof demoData>;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  data = demoData(t.merchant.accountId, 'TEST', 100, 7);
+  await insertDemoData(t.prisma, data);
+  await insertDemoData(t.prisma, demoData(t.otherMerchant.accountId, 'TEST', 5, 8));
+});
+afterAll(() => t.close());
+
+describe('reading a customer', () => {
+  it('answers every field of a seeded customer, matching the database', async () => {
+    const seeded = data.customers[42];
+    const res = await t.request(`query($id: ID!) { customer(id: $id) { ${EVERY_FIELD} } }`, { id: seeded.id });
+    expect(res.errors).toBeUndefined();
+    const c = res.data!.customer;
+    expect(c).toMatchObject({ id: seeded.id, name: seeded.name, email: seeded.email, currency: seeded.currency, deleted: false, version: 1 });
+    const own = <T extends { customerId: string; entityId?: string | null }>(rows: T[]) => rows.filter((r) => r.customerId === seeded.id && !r.entityId);
+    expect(c.subscriptions.map((s: any) => s.id).sort()).toEqual(own(data.subscriptions).map((s) => s.id).sort());
+    expect(c.balances.map((b: any) => b.featureId)).toEqual(own(data.balances).map((b) => b.featureId).sort());
+    for (const balance of c.balances) expect(BigInt(balance.remaining)).toBe(BigInt(balance.granted) - BigInt(balance.usage));
+    const invoices = data.invoices.filter((i) => i.customerId === seeded.id).sort((a, b) => +b.createdAt! - +a.createdAt!);
+    expect(c.invoices.totalCount).toBe(invoices.length);
+    expect(c.invoices.edges.map((e: any) => e.node.id)).toEqual(invoices.slice(0, 3).map((i) => i.id));
+    const charges = data.charges.filter((ch) => ch.customerId === seeded.id);
+    expect(c.stats.invoiceCount).toBe(invoices.length);
+    expect(c.stats.chargeCount).toBe(charges.length);
+    const spent = charges.filter((ch) => ch.status === 'SUCCEEDED').reduce((sum, ch) => sum + BigInt(ch.amount as bigint), 0n);
+    expect(c.stats.totalSpent.minorUnits).toBe(spent.toString());
+    expect(c.entities).toHaveLength(data.entities.filter((e) => e.customerId === seeded.id).length);
+    expect(c.events.edges.map((e: any) => e.node.type)).toEqual(['CUSTOMER_CREATED']);
+  });
+
+  it('writes money as exact decimal strings in the currency\'s own units', async () => {
+    const res = await t.request(`mutation { a: createCustomer(input: { currency: "JPY", accountBalance: "1500" }) { customer { accountBalance { amount } } }
+      b: createCustomer(input: { currency: "KWD", accountBalance: "-1005" }) { customer { accountBalance { amount } } }
+      c: createCustomer(input: { currency: "USD", accountBalance: "9007199254740993" }) { customer { accountBalance { amount minorUnits } } } }`);
+    expect(res.data).toEqual({
+      a: { customer: { accountBalance: { amount: '1500' } } },
+      b: { customer: { accountBalance: { amount: '-1.005' } } },
+      c: { customer: { accountBalance: { amount: '90071992547409.93', minorUnits: '9007199254740993' } } },
+    });
+  });
+
+  it('answers null for an unknown id or another account\'s or environment\'s customer', async () => {
+    const foreign = await t.prisma.customer.findFirstOrThrow({ where: { accountId: t.otherMerchant.accountId } });
+    for (const id of ['cus_000000000000000000000000', foreign.id, 'nonsense']) {
+      const res = await t.request('query($id: ID!) { customer(id: $id) { id } }', { id });
+      expect(res).toMatchObject({ status: 200, data: { customer: null } });
+      expect(res.errors).toBeUndefined();
+    }
+    const fromLive = await t.request('query($id: ID!) { customer(id: $id) { id } }', { id: data.customers[0].id }, { key: t.merchant.liveKey });
+    expect(fromLive.data!.customer).toBeNull();
+  });
+
+  it('looks up a balance by feature id, null when there is none', async () => {
+    const balance = data.balances.find((b) => !b.entityId)!;
+    const res = await t.request('query($id: ID!, $f: String!) { customer(id: $id) { balance(featureId: $f) { id } none: balance(featureId: "nope") { id } } }', {
+      id: balance.customerId,
+      f: balance.featureId,
+    });
+    expect(res.data!.customer).toEqual({ balance: { id: balance.id }, none: null });
+  });
+
+  it('pages a customer\'s invoices with cursors', async () => {
+    const customerId = data.customers[3].id;
+    const all = data.invoices.filter((i) => i.customerId === customerId).sort((a, b) => +b.createdAt! - +a.createdAt! || (a.id < b.id ? 1 : -1));
+    const ids: string[] = [];
+    let after: string | null = null;
+    for (let guard = 0; guard < 50; guard++) {
+      const res = await t.request('query($id: ID!, $after: String) { customer(id: $id) { invoices(first: 2, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } } }', { id: customerId, after });
+      const page = res.data!.customer.invoices;
+      ids.push(...page.edges.map((e: any) => e.node.id));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(ids).toEqual(all.map((i) => i.id));
+    const tooMany = await t.request('query($id: ID!) { customer(id: $id) { invoices(first: 101) { edges { node { id } } } } }', { id: customerId });
+    expect(tooMany.errors![0].message).toContain('Argument "first"');
+  });
+});
+
+describe('node and nodes', () => {
+  it('fetch every type by its prefixed id, in order, null for ids the caller cannot see', async () => {
+    const ids = [
+      data.customers[0].id, data.subscriptions[0].id, data.purchases[0].id, data.balances[0].id, data.invoices[0].id,
+      data.charges[0].id, data.entities[0].id, data.trialsUsed[0].id, data.rewards[0].id, data.referrals[0].id,
+      data.paymentMethods[0].id, data.events[0].id,
+    ];
+    const res = await t.request('query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }', { ids: [...ids, 'cus_000000000000000000000000', 'bogus', t.merchant.accountId] });
+    expect(res.data!.nodes.map((n: any) => n?.__typename ?? null)).toEqual([
+      'Customer', 'Subscription', 'Purchase', 'Balance', 'Invoice', 'Charge', 'Entity', 'TrialUsed', 'Reward', 'Referral', 'PaymentMethod', 'Event', null, null, null,
+    ]);
+    expect(res.data!.nodes.slice(0, ids.length).map((n: any) => n.id)).toEqual(ids);
+    const single = await t.request('query($id: ID!) { node(id: $id) { id ... on Invoice { number } } }', { id: data.invoices[0].id });
+    expect(single.data!.node).toEqual({ id: data.invoices[0].id, number: data.invoices[0].number });
+  });
+
+  it('hide another account\'s and environment\'s objects', async () => {
+    const ids = [data.customers[0].id, data.subscriptions[0].id, data.invoices[0].id, data.events[0].id];
+    for (const key of [t.otherMerchant.testKey, t.merchant.liveKey]) {
+      const res = await t.request('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids }, { key });
+      expect(res.data!.nodes).toEqual([null, null, null, null]);
+    }
+  });
+
+  it('refuse more than 100 ids', async () => {
+    const res = await t.request('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: Array.from({ length: 101 }, () => 'cus_x') });
+    expect(res.errors![0].message).toContain('Argument "ids"');
+  });
+});

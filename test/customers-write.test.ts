@@ -1,0 +1,280 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from './helpers.ts';
+
+const CREATE = `mutation Create($input: CreateCustomerInput!) {
+  createCustomer(input: $input) {
+    customer { id externalId name email phone currency locale metadata version address { line1 city country } shipping { name address { city } }
+      accountBalance { minorUnits currency } accountBalanceMinorUnits invoicePrefix taxIds { type value } env livemode createdAt updatedAt deleted }
+    userErrors { field message code }
+  }
+}`;
+const UPDATE = `mutation Update($input: UpdateCustomerInput!) {
+  updateCustomer(input: $input) {
+    customer { id name email phone description metadata version address { line1 city country } updatedAt }
+    userErrors { field message code }
+  }
+}`;
+const DELETE = `mutation Delete($input: DeleteCustomerInput!) {
+  deleteCustomer(input: $input) { deletedCustomerId userErrors { field message code } }
+}`;
+const EVENTS = `query Events($id: ID!) { customer(id: $id) { events(first: 100) { totalCount edges { node { type data customerId } } } } }`;
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+async function rowCounts() {
+  return { customers: await t.prisma.customer.count(), events: await t.prisma.event.count() };
+}
+
+async function create(input: Record<string, unknown>, key?: string) {
+  const res = await t.request(CREATE, { input }, { key });
+  expect(res.errors).toBeUndefined();
+  return res.data!.createCustomer;
+}
+
+async function update(input: Record<string, unknown>) {
+  const res = await t.request(UPDATE, { input });
+  expect(res.errors).toBeUndefined();
+  return res.data!.updateCustomer;
+}
+
+describe('createCustomer', () => {
+  it('creates a customer with its fields and a CUSTOMER_CREATED event in one go', async () => {
+    const { customer, userErrors } = await create({
+      externalId: 'user_1',
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+      phone: '+44 20 7946 0000',
+      currency: 'gbp',
+      locale: 'en_GB',
+      metadata: { plan: 'pro', source: 'web' },
+      address: { line1: '1 Main St', city: 'London', country: 'gb' },
+      shipping: { name: 'Ada', address: { city: 'London' } },
+      accountBalance: '-500',
+      invoicePrefix: 'ADA1',
+      taxIds: [{ type: 'gb_vat', value: 'GB123456789' }],
+    });
+    expect(userErrors).toEqual([]);
+    expect(customer).toMatchObject({
+      externalId: 'user_1',
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+      currency: 'GBP',
+      locale: 'en_GB',
+      metadata: { plan: 'pro', source: 'web' },
+      address: { line1: '1 Main St', city: 'London', country: 'GB' },
+      shipping: { name: 'Ada', address: { city: 'London' } },
+      accountBalance: { minorUnits: '-500', currency: 'GBP' },
+      accountBalanceMinorUnits: '-500',
+      invoicePrefix: 'ADA1',
+      taxIds: [{ type: 'gb_vat', value: 'GB123456789' }],
+      env: 'TEST',
+      livemode: false,
+      version: 1,
+      deleted: false,
+    });
+    expect(customer.id).toMatch(/^cus_[0-9A-Za-z]{24}$/);
+    expect(new Date(customer.createdAt).toISOString()).toBe(customer.createdAt);
+    const events = await t.request(EVENTS, { id: customer.id });
+    expect(events.data!.customer.events.edges.map((e: any) => e.node.type)).toEqual(['CUSTOMER_CREATED']);
+  });
+
+  it('creates a customer with no fields at all, as Stripe allows', async () => {
+    const { customer, userErrors } = await create({});
+    expect(userErrors).toEqual([]);
+    expect(customer).toMatchObject({ name: null, email: null, metadata: {}, accountBalance: null, accountBalanceMinorUnits: '0' });
+  });
+
+  it('is created in the environment of the key', async () => {
+    const { customer } = await create({ name: 'Live one' }, t.merchant.liveKey);
+    expect(customer).toMatchObject({ env: 'LIVE', livemode: true });
+    const fromTest = await t.request('query($id: ID!) { customer(id: $id) { id } }', { id: customer.id });
+    expect(fromTest.data!.customer).toBeNull();
+  });
+
+  const invalid: [string, Record<string, unknown>, string[], string, RegExp][] = [
+    ['email syntax', { email: 'not-an-email' }, ['input', 'email'], 'INVALID', /email must be an email address/],
+    ['email length', { email: `${'a'.repeat(510)}@example.com` }, ['input', 'email'], 'TOO_LONG', /at most 512/],
+    ['name length', { name: 'n'.repeat(257) }, ['input', 'name'], 'TOO_LONG', /name must be at most 256/],
+    ['description length', { description: 'd'.repeat(1001) }, ['input', 'description'], 'TOO_LONG', /at most 1000/],
+    ['phone', { phone: 'call me' }, ['input', 'phone'], 'INVALID', /phone/],
+    ['country', { address: { country: 'XX' } }, ['input', 'address', 'country'], 'INVALID', /ISO 3166-1 alpha-2/],
+    ['country length', { address: { country: 'USA' } }, ['input', 'address', 'country'], 'INVALID', /ISO 3166-1 alpha-2/],
+    ['address line length', { address: { line1: 'x'.repeat(201) } }, ['input', 'address', 'line1'], 'TOO_LONG', /at most 200/],
+    ['currency', { currency: 'XYZ' }, ['input', 'currency'], 'INVALID', /ISO 4217/],
+    ['locale', { locale: 'english' }, ['input', 'locale'], 'INVALID', /like en_US/],
+    ['preferred locale', { preferredLocales: ['en_US', 'fr'] }, ['input', 'preferredLocales', '1'], 'INVALID', /like en_US/],
+    ['invoicePrefix too short', { invoicePrefix: 'AB' }, ['input', 'invoicePrefix'], 'INVALID', /3 to 12 uppercase/],
+    ['invoicePrefix lowercase', { invoicePrefix: 'abc' }, ['input', 'invoicePrefix'], 'INVALID', /3 to 12 uppercase/],
+    ['invoicePrefix too long', { invoicePrefix: 'ABCDEFGHIJKLM' }, ['input', 'invoicePrefix'], 'TOO_LONG', /at most 12/],
+    ['metadata key with brackets', { metadata: { 'a[b]': 'x' } }, ['input', 'metadata', 'a[b]'], 'INVALID', /square brackets/],
+    ['metadata key length', { metadata: { ['k'.repeat(41)]: 'x' } }, ['input', 'metadata', 'k'.repeat(41)], 'INVALID', /1 to 40 characters/],
+    ['metadata value length', { metadata: { k: 'v'.repeat(501) } }, ['input', 'metadata', 'k'], 'TOO_LONG', /at most 500/],
+    ['metadata value type', { metadata: { k: 5 } }, ['input', 'metadata', 'k'], 'INVALID', /must be a string/],
+    ['metadata key count', { metadata: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) }, ['input', 'metadata'], 'INVALID', /at most 50 keys/],
+    ['shipping without name', { shipping: { address: { city: 'Paris' } } }, ['input', 'shipping', 'name'], 'REQUIRED', /shipping.name is required/],
+    ['tax id type', { taxIds: [{ type: 'VAT', value: '1' }] }, ['input', 'taxIds', '0', 'type'], 'INVALID', /like eu_vat/],
+    ['nextInvoiceSequence', { nextInvoiceSequence: 0 }, ['input', 'nextInvoiceSequence'], 'INVALID', /at least 1/],
+    ['externalId with spaces', { externalId: 'has space' }, ['input', 'externalId'], 'INVALID', /without spaces/],
+  ];
+  it.each(invalid)('refuses bad %s with a userError naming the field, writing nothing', async (_rule, input, field, code, message) => {
+    const before = await rowCounts();
+    const { customer, userErrors } = await create(input);
+    expect(customer).toBeNull();
+    expect(userErrors).toHaveLength(1);
+    expect(userErrors[0]).toMatchObject({ field, code });
+    expect(userErrors[0].message).toMatch(message);
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  it('reports every broken rule at once', async () => {
+    const { userErrors } = await create({ email: 'nope', currency: 'ZZZ', locale: 'x' });
+    expect(userErrors.map((e: any) => e.field.join('.')).sort()).toEqual(['input.currency', 'input.email', 'input.locale']);
+  });
+
+  it('accepts exactly 50 metadata keys of 40 characters with values of 500', async () => {
+    const metadata = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`${String(i).padStart(2, '0')}${'k'.repeat(38)}`, 'v'.repeat(500)]));
+    const { customer, userErrors } = await create({ metadata });
+    expect(userErrors).toEqual([]);
+    expect(Object.keys(customer.metadata)).toHaveLength(50);
+  });
+
+  it('refuses a second live customer with the same email (EMAIL_TAKEN), case-sensitively, per environment', async () => {
+    await create({ email: 'taken@example.com' });
+    const before = await rowCounts();
+    const second = await create({ email: 'taken@example.com' });
+    expect(second.userErrors).toEqual([{ field: ['input', 'email'], code: 'EMAIL_TAKEN', message: expect.stringContaining('already used') }]);
+    expect(await rowCounts()).toEqual(before);
+    expect((await create({ email: 'taken@example.com' }, t.merchant.liveKey)).userErrors).toEqual([]);
+    expect((await create({ email: 'taken@example.com' }, t.otherMerchant.testKey)).userErrors).toEqual([]);
+  });
+
+  it('refuses a taken externalId (EXTERNAL_ID_TAKEN) and a taken invoicePrefix', async () => {
+    await create({ externalId: 'dup_ext', invoicePrefix: 'DUP01' });
+    expect((await create({ externalId: 'dup_ext' })).userErrors[0]).toMatchObject({ code: 'EXTERNAL_ID_TAKEN', field: ['input', 'externalId'] });
+    expect((await create({ invoicePrefix: 'DUP01' })).userErrors[0]).toMatchObject({ code: 'INVOICE_PREFIX_TAKEN', field: ['input', 'invoicePrefix'] });
+  });
+});
+
+describe('updateCustomer', () => {
+  it('changes only the fields given; null clears; records before and after', async () => {
+    const { customer } = await create({ name: 'Grace', email: 'grace@example.com', phone: '+1 555 0100', description: 'keep me' });
+    const { customer: updated, userErrors } = await update({ id: customer.id, name: 'Grace Hopper', phone: null });
+    expect(userErrors).toEqual([]);
+    expect(updated).toMatchObject({ name: 'Grace Hopper', email: 'grace@example.com', phone: null, description: 'keep me', version: 2 });
+    const events = (await t.request(EVENTS, { id: customer.id })).data!.customer.events;
+    expect(events.totalCount).toBe(2);
+    expect(events.edges[0].node).toEqual({
+      type: 'CUSTOMER_UPDATED',
+      customerId: customer.id,
+      data: { changes: { name: { before: 'Grace', after: 'Grace Hopper' }, phone: { before: '+1 555 0100', after: null } } },
+    });
+  });
+
+  it('merges metadata as Stripe does: new keys add, "" removes a key, null removes all', async () => {
+    const { customer } = await create({ metadata: { a: '1', b: '2' } });
+    expect((await update({ id: customer.id, metadata: { c: '3', a: 'one' } })).customer.metadata).toEqual({ a: 'one', b: '2', c: '3' });
+    expect((await update({ id: customer.id, metadata: { b: '' } })).customer.metadata).toEqual({ a: 'one', c: '3' });
+    expect((await update({ id: customer.id, name: 'x' })).customer.metadata).toEqual({ a: 'one', c: '3' });
+    expect((await update({ id: customer.id, metadata: null })).customer.metadata).toEqual({});
+  });
+
+  it('refuses metadata that would exceed 50 keys after the merge, writing nothing', async () => {
+    const { customer } = await create({ metadata: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v'])) });
+    const before = await rowCounts();
+    const { userErrors } = await update({ id: customer.id, metadata: { extra: 'v' } });
+    expect(userErrors[0]).toMatchObject({ field: ['input', 'metadata'], code: 'INVALID' });
+    expect(await rowCounts()).toEqual(before);
+    expect((await update({ id: customer.id, metadata: { k0: '', extra: 'v' } })).userErrors).toEqual([]);
+  });
+
+  it('writes no event and keeps the version when nothing changes', async () => {
+    const { customer } = await create({ name: 'Same' });
+    const { customer: updated } = await update({ id: customer.id, name: 'Same' });
+    expect(updated.version).toBe(1);
+    expect((await t.request(EVENTS, { id: customer.id })).data!.customer.events.totalCount).toBe(1);
+  });
+
+  it('validates like create and writes nothing', async () => {
+    const { customer } = await create({ name: 'Valid' });
+    const before = await rowCounts();
+    const { userErrors } = await update({ id: customer.id, name: 'New', email: 'bad' });
+    expect(userErrors).toEqual([{ field: ['input', 'email'], code: 'INVALID', message: expect.any(String) }]);
+    expect(await rowCounts()).toEqual(before);
+    const reread = await t.request('query($id: ID!) { customer(id: $id) { name version } }', { id: customer.id });
+    expect(reread.data!.customer).toEqual({ name: 'Valid', version: 1 });
+  });
+
+  it('refuses null for a field that cannot be empty', async () => {
+    const { customer } = await create({});
+    expect((await update({ id: customer.id, sendEmailReceipts: null })).userErrors[0]).toMatchObject({ field: ['input', 'sendEmailReceipts'], code: 'INVALID' });
+  });
+
+  it('refuses an email taken by another customer', async () => {
+    await create({ email: 'first@example.com' });
+    const { customer } = await create({ email: 'second@example.com' });
+    expect((await update({ id: customer.id, email: 'first@example.com' })).userErrors[0].code).toBe('EMAIL_TAKEN');
+  });
+
+  it('answers NOT_FOUND for unknown, foreign and deleted ids', async () => {
+    const foreign = await create({ name: 'Theirs' }, t.otherMerchant.testKey);
+    const { customer: gone } = await create({ name: 'Gone' });
+    await t.request(DELETE, { input: { id: gone.id } });
+    for (const id of ['cus_000000000000000000000000', foreign.customer.id, gone.id, 'garbage']) {
+      const { userErrors } = await update({ id, name: 'x' });
+      expect(userErrors).toEqual([{ field: ['input', 'id'], code: 'NOT_FOUND', message: `No customer with id "${id}"` }]);
+    }
+    const theirs = await t.request('query($id: ID!) { customer(id: $id) { name } }', { id: foreign.customer.id }, { key: t.otherMerchant.testKey });
+    expect(theirs.data!.customer.name).toBe('Theirs');
+  });
+
+  it('checks expectedVersion (VERSION_CONFLICT writes nothing)', async () => {
+    const { customer } = await create({ name: 'v1' });
+    expect((await update({ id: customer.id, name: 'v2', expectedVersion: 1 })).customer.version).toBe(2);
+    const stale = await update({ id: customer.id, name: 'v3', expectedVersion: 1 });
+    expect(stale.userErrors[0]).toMatchObject({ code: 'VERSION_CONFLICT', field: ['input', 'expectedVersion'] });
+    const reread = await t.request('query($id: ID!) { customer(id: $id) { name version } }', { id: customer.id });
+    expect(reread.data!.customer).toEqual({ name: 'v2', version: 2 });
+  });
+});
+
+describe('deleteCustomer', () => {
+  it('leaves a tombstone, frees the email, and records CUSTOMER_DELETED', async () => {
+    const { customer } = await create({ name: 'Temp', email: 'temp@example.com', externalId: 'temp_1', metadata: { a: 'b' }, phone: '+1 555 0101', address: { city: 'Oslo' } });
+    const res = await t.request(DELETE, { input: { id: customer.id } });
+    expect(res.data!.deleteCustomer).toEqual({ deletedCustomerId: customer.id, userErrors: [] });
+    const tombstone = await t.request(
+      `query($id: ID!) { customer(id: $id) { id deleted deletedAt name email phone externalId address { city } shipping { name } metadata
+        subscriptions { id } balances { id } invoices { totalCount edges { node { id } } } events { edges { node { type } } } } }`,
+      { id: customer.id },
+    );
+    expect(tombstone.data!.customer).toMatchObject({
+      id: customer.id, deleted: true, name: null, email: null, phone: null, externalId: null, address: null, shipping: null, metadata: null,
+      subscriptions: [], balances: [], invoices: { totalCount: 0, edges: [] },
+    });
+    expect(tombstone.data!.customer.deletedAt).toEqual(expect.any(String));
+    expect(tombstone.data!.customer.events.edges.map((e: any) => e.node.type)).toEqual(['CUSTOMER_DELETED', 'CUSTOMER_CREATED']);
+    expect((await create({ email: 'temp@example.com', externalId: 'temp_1' })).userErrors).toEqual([]);
+  });
+
+  it('answers NOT_FOUND for a second delete, unknown and foreign ids', async () => {
+    const { customer } = await create({});
+    await t.request(DELETE, { input: { id: customer.id } });
+    const foreign = await create({}, t.otherMerchant.liveKey);
+    for (const id of [customer.id, 'cus_unknown', foreign.customer.id]) {
+      const res = await t.request(DELETE, { input: { id } });
+      expect(res.data!.deleteCustomer).toEqual({ deletedCustomerId: null, userErrors: [{ field: ['input', 'id'], code: 'NOT_FOUND', message: `No customer with id "${id}"` }] });
+    }
+  });
+
+  it('checks expectedVersion', async () => {
+    const { customer } = await create({});
+    const res = await t.request(DELETE, { input: { id: customer.id, expectedVersion: 7 } });
+    expect(res.data!.deleteCustomer.userErrors[0].code).toBe('VERSION_CONFLICT');
+    const reread = await t.request('query($id: ID!) { customer(id: $id) { deleted } }', { id: customer.id });
+    expect(reread.data!.customer.deleted).toBe(false);
+  });
+});

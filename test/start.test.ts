@@ -1,0 +1,141 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEMO_CUSTOMER_COUNT, seedDemo } from '../src/seed.ts';
+import { createTestDatabase } from './helpers.ts';
+
+const root = new URL('..', import.meta.url).pathname;
+const dataDir = mkdtempSync(join(tmpdir(), 'cg-start-'));
+const demoKey = 'sk_test_StartTestKey0000000000000001';
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+}
+
+/**
+ * Starts the server and waits for it to listen: with `npm start` as a new user would, or with
+ * the tsx command it wraps, whose exit code is the server's own (npm dies of the signal itself).
+ */
+function start(env: Record<string, string>, command: 'npm start' | 'tsx'): Promise<Started> {
+  const [file, args] = command === 'npm start' ? ['npm', ['start', '--silent']] : [join(root, 'node_modules/.bin/tsx'), ['src/main.ts']];
+  const child = spawn(file, args, {
+    cwd: root,
+    env: { ...process.env, PORT: '0', DATABASE_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`npm start did not listen in time:\n${output}`)), 90_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/localhost:\d+\/graphql)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1], output: () => output });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
+  });
+}
+
+/** Sends SIGTERM to the process, or to its whole process group as a terminal does. */
+function stop({ child }: Started, target: 'process' | 'group'): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.on('exit', (code) => resolve(code));
+    if (target === 'group') process.kill(-child.pid!, 'SIGTERM');
+    else child.kill('SIGTERM');
+  });
+}
+
+async function query(url: string, key: string | undefined, body: string) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: JSON.stringify({ query: body }),
+  });
+  return { status: res.status, body: (await res.json()) as { data?: any; errors?: unknown[] } };
+}
+
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('npm start on the embedded database', () => {
+  it('migrates, seeds once, answers with the demo key, refuses without it, and stops cleanly', async () => {
+    const first = await start({ DATA_DIR: dataDir, SEED_API_KEY: demoKey }, 'npm start');
+    try {
+      expect(first.output()).toContain(`embedded PGlite in ${dataDir}`);
+      expect(first.output()).toContain('Seeded the demo account');
+      expect(first.output()).toContain(`Demo API key (TEST): ${demoKey}`);
+      const answer = await query(first.url, demoKey, '{ customers(first: 5) { totalCount edges { node { id email } } } }');
+      expect(answer.status).toBe(200);
+      expect(answer.body.data.customers.totalCount).toBe(DEMO_CUSTOMER_COUNT);
+      expect(answer.body.data.customers.edges).toHaveLength(5);
+      for (const { node } of answer.body.data.customers.edges) expect(node.email).toMatch(/@example\.com$/);
+      expect((await query(first.url, undefined, '{ customers(first: 5) { edges { node { id } } } }')).status).toBe(401);
+    } finally {
+      await stop(first, 'group');
+    }
+    expect(first.output()).toContain('SIGTERM: finishing requests in flight, then closing the database');
+
+    const second = await start({ DATA_DIR: dataDir, SEED_API_KEY: demoKey }, 'tsx');
+    try {
+      expect(second.output()).not.toContain('Seeded');
+      expect(second.output()).toContain('Migrations: up to date');
+      const answer = await query(second.url, demoKey, '{ customers { totalCount } }');
+      expect(answer.body.data.customers.totalCount).toBe(DEMO_CUSTOMER_COUNT);
+    } finally {
+      expect(await stop(second, 'process')).toBe(0);
+    }
+  });
+});
+
+describe('seeding', () => {
+  it('is idempotent on any database and adds a given key only once', async () => {
+    const { db, drop } = await createTestDatabase();
+    try {
+      const first = await seedDemo(db.prisma);
+      expect(first.seeded).toBe(true);
+      expect(first.apiKey).toMatch(/^sk_test_/);
+      const counts = async () => ({
+        customers: await db.prisma.customer.count(),
+        subscriptions: await db.prisma.subscription.count(),
+        invoices: await db.prisma.invoice.count(),
+        events: await db.prisma.event.count(),
+        keys: await db.prisma.apiKey.count(),
+      });
+      const after = await counts();
+      expect(after.customers).toBe(DEMO_CUSTOMER_COUNT);
+      expect(after.events).toBe(DEMO_CUSTOMER_COUNT);
+      expect(await seedDemo(db.prisma)).toEqual({ seeded: false });
+      expect(await counts()).toEqual(after);
+      expect(await seedDemo(db.prisma, { seedApiKey: demoKey })).toEqual({ seeded: false, apiKey: demoKey });
+      expect(await seedDemo(db.prisma, { seedApiKey: demoKey })).toEqual({ seeded: false });
+      expect(await counts()).toEqual({ ...after, keys: after.keys + 1 });
+    } finally {
+      await drop();
+    }
+  });
+
+  it('gives every customer realistic data of every kind', async () => {
+    const { db, drop } = await createTestDatabase();
+    try {
+      await seedDemo(db.prisma);
+      const p = db.prisma;
+      for (const count of [p.subscription.count(), p.purchase.count(), p.balance.count(), p.invoice.count(), p.charge.count(), p.entity.count(), p.trialUsed.count(), p.reward.count(), p.referral.count(), p.paymentMethod.count()]) {
+        expect(await count).toBeGreaterThan(5);
+      }
+      const statuses = await p.subscription.groupBy({ by: ['status'], _count: true });
+      expect(statuses.length).toBeGreaterThanOrEqual(3);
+      expect(await p.customer.count({ where: { subscriptions: { none: {} } } })).toBe(0);
+    } finally {
+      await drop();
+    }
+  });
+});
