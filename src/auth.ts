@@ -56,3 +56,19 @@ export async function authenticate(prisma: PrismaClient, authorization: string |
   if (!timingSafeEqual(Buffer.from(stored.hash), Buffer.from(hash))) return undefined;
   return { accountId: stored.accountId, env: stored.env };
 }
+
+export interface RevokedKey {
+  accountId: string;
+  env: Environment;
+  last4: string;
+  /** False when the key had been revoked before. */
+  newlyRevoked: boolean;
+}
+
+/** Revokes a key at once (authenticate checks revokedAt on every request); undefined for an unknown key. */
+export async function revokeApiKey(prisma: PrismaClient, key: string): Promise<RevokedKey | undefined> {
+  const hash = hashApiKey(key);
+  const { count } = await prisma.apiKey.updateMany({ where: { hash, revokedAt: null }, data: { revokedAt: new Date() } });
+  const stored = await prisma.apiKey.findUnique({ where: { hash }, select: { accountId: true, env: true, last4: true } });
+  return stored ? { ...stored, newlyRevoked: count === 1 } : undefined;
+}

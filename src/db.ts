@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { lockDataDir } from './data-dir-lock.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
 
 /** A plain SQL session, used where Prisma cannot help: migrations and advisory locks. */
@@ -31,9 +32,13 @@ export interface DatabaseOptions {
   poolSize?: number;
 }
 
+// Under a burst of writes, a transaction queues for a pooled connection instead of failing after
+// Prisma's default 2 s; the execution timeout (src/limits.ts) still bounds the whole request.
+const transactionOptions = { maxWait: 5_000 };
+
 function createPrisma(adapter: PrismaPg | PrismaPGlite, onQuery?: QueryListener): PrismaClient {
-  if (!onQuery) return new PrismaClient({ adapter });
-  const prisma = new PrismaClient({ adapter, log: [{ emit: 'event' as const, level: 'query' as const }] });
+  if (!onQuery) return new PrismaClient({ adapter, transactionOptions });
+  const prisma = new PrismaClient({ adapter, transactionOptions, log: [{ emit: 'event' as const, level: 'query' as const }] });
   prisma.$on('query', (event) => onQuery({ query: event.query, duration: event.duration }));
   return prisma as unknown as PrismaClient;
 }
@@ -84,6 +89,7 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
 
 async function openPGlite(options: DatabaseOptions): Promise<Database> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const unlock = options.dataDir ? lockDataDir(options.dataDir) : () => {};
   const pglite = options.dataDir ? await PGlite.create(options.dataDir) : await PGlite.create();
   const prisma = createPrisma(new PrismaPGlite(pglite), options.onQuery);
   return {
@@ -100,6 +106,7 @@ async function openPGlite(options: DatabaseOptions): Promise<Database> {
     async close() {
       await prisma.$disconnect();
       await pglite.close();
+      unlock();
     },
   };
 }

@@ -2,16 +2,21 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { type Context, createContext } from './context.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
+import { type Limits, limitsFromEnv } from './limits.ts';
+import { requestLimitPlugins } from './request-limits.ts';
 import { schema } from './schema/index.ts';
+import { maskError } from './unavailable.ts';
 
 export interface AppOptions {
   prisma: PrismaClient;
   /** Key written into GraphiQL's headers, so the embedded demo's first query just works. */
   graphiqlApiKey?: string;
   plugins?: Plugin[];
+  /** Defaults to src/limits.ts with INTROSPECTION read from the environment. */
+  limits?: Limits;
 }
 
-const DEFAULT_QUERY = `# Your demo API key is already in the Headers tab below.
+export const DEFAULT_QUERY = `# Your demo API key is already in the Headers tab below.
 query FirstCustomers {
   customers(first: 5) {
     totalCount
@@ -30,14 +35,15 @@ query FirstCustomers {
 }
 `;
 
-export function createApp({ prisma, graphiqlApiKey, plugins = [] }: AppOptions) {
+export function createApp({ prisma, graphiqlApiKey, plugins = [], limits = limitsFromEnv() }: AppOptions) {
   return createYoga<Record<string, unknown>, Context>({
     schema,
     context: createContext(prisma),
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    maskedErrors: true,
-    plugins,
+    maskedErrors: { maskError },
+    maxRequestBodySize: limits.maxBodyBytes,
+    plugins: [...plugins, ...requestLimitPlugins(limits)],
     renderGraphiQL,
     graphiql: {
       title: 'Customer graph',

@@ -7,11 +7,22 @@ import { EVERY_FIELD, SELECTED_RELATIONS } from './queries.ts';
 let t: TestApp;
 let customerIds: string[];
 
-/** Demo data where every customer has every relation, so each page selects all of them. */
+/**
+ * Demo data where every customer has every relation, so each page selects all of them. The
+ * customers they referred are older ones, never on the pages measured, so no referral is
+ * answered from the DataLoader's cache of the page itself.
+ */
 function richData(accountId: string) {
   const data = demoData(accountId, 'TEST', 100, 11);
+  const referred = demoData(accountId, 'TEST', 100, 12, Date.now() - 10 * 365 * 86_400_000).customers.map((c, i) => ({
+    ...c,
+    externalId: `referred_${i}`,
+    email: `referred.${i}@example.com`,
+    invoicePrefix: null,
+  }));
+  data.customers.push(...referred);
   const has = (rows: { customerId: string }[], id: string) => rows.some((r) => r.customerId === id);
-  data.customers.forEach((customer, i) => {
+  data.customers.slice(0, 100).forEach((customer, i) => {
     const id = customer.id!;
     const createdAt = customer.createdAt as Date;
     if (!has(data.entities, id)) data.entities.push({ id: newId('Entity'), customerId: id, externalId: 'ws', createdAt });
@@ -26,8 +37,7 @@ function richData(accountId: string) {
     if (!has(data.trialsUsed, id)) data.trialsUsed.push({ id: newId('TrialUsed'), customerId: id, planId: 'pro', createdAt });
     const rewardId = newId('Reward');
     data.rewards.push({ id: rewardId, customerId: id, code: 'R', type: 'PERCENTAGE_DISCOUNT', percentOff: 10, duration: 'ONCE', createdAt });
-    const referred = data.customers[(i + 1) % data.customers.length].id;
-    data.referrals.push({ id: newId('Referral'), customerId: id, programId: 'p', code: `C${i}`, referredCustomerId: referred, rewardId, createdAt });
+    data.referrals.push({ id: newId('Referral'), customerId: id, programId: 'p', code: `C${i}`, referredCustomerId: referred[i].id, rewardId, createdAt });
     if (!has(data.paymentMethods, id)) data.paymentMethods.push({ id: newId('PaymentMethod'), customerId: id, type: 'CARD', isDefault: true, cardBrand: 'visa', cardLast4: '4242', cardExpMonth: 1, cardExpYear: 2030, createdAt });
   });
   return data;
@@ -37,7 +47,7 @@ beforeAll(async () => {
   t = await createTestApp();
   const data = richData(t.merchant.accountId);
   await insertDemoData(t.prisma, data);
-  customerIds = data.customers.map((c) => c.id!);
+  customerIds = data.customers.slice(0, 100).map((c) => c.id!);
 });
 afterAll(() => t.close());
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoData, insertDemoData } from '../src/seed.ts';
-import { createTestApp, type TestApp } from './helpers.ts';
+import { createTestApp, type GraphQLResponse, type TestApp } from './helpers.ts';
 import { EVERY_FIELD } from './queries.ts';
 
 
@@ -75,8 +75,8 @@ describe('reading a customer', () => {
     const ids: string[] = [];
     let after: string | null = null;
     for (let guard = 0; guard < 50; guard++) {
-      const res = await t.request('query($id: ID!, $after: String) { customer(id: $id) { invoices(first: 2, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } } }', { id: customerId, after });
-      const page = res.data!.customer.invoices;
+      const res: GraphQLResponse = await t.request('query($id: ID!, $after: String) { customer(id: $id) { invoices(first: 2, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } } }', { id: customerId, after });
+      const page: { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } = res.data!.customer.invoices;
       ids.push(...page.edges.map((e: any) => e.node.id));
       if (!page.pageInfo.hasNextPage) break;
       after = page.pageInfo.endCursor;

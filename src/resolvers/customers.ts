@@ -3,6 +3,7 @@ import { type Customer, Prisma } from '../generated/prisma/client.ts';
 import { newId } from '../ids.ts';
 import { checkCustomerFields, type CustomerFieldsInput, mergeMetadata } from './customer-input.ts';
 import { type UserError, UserErrors, userError } from './errors.ts';
+import { createOnce } from './idempotency.ts';
 import { decodeCursor, encodeCursor, type Page, type PageArgs, pageRequest, toPage } from './pagination.ts';
 
 export type CustomerOrderField = 'createdAt' | 'updatedAt' | 'name' | 'email';
@@ -65,8 +66,10 @@ function keysetWhere(order: CustomerOrder, value: unknown, id: string, before: b
     { [field]: { [towardEnd]: value } },
     { [field]: value, id: { [towardEnd]: id } },
   ];
-  if (!before && NULLABLE_ORDER_FIELDS.has(field)) alternatives.push({ [field]: null });
-  return { OR: alternatives };
+  if (!before && NULLABLE_ORDER_FIELDS.has(field)) return { OR: [...alternatives, { [field]: null }] };
+  // Redundant, but it is the range PostgreSQL can start the index scan at: without it the OR
+  // becomes a filter over every row before the cursor (or a bitmap of every row after it).
+  return { [field]: { [`${towardEnd}e`]: value }, OR: alternatives };
 }
 
 function orderByClause(order: CustomerOrder, backward: boolean): Prisma.CustomerOrderByWithRelationInput[] {
@@ -158,7 +161,7 @@ export async function createCustomer(ctx: Context, input: CustomerFieldsInput): 
   const metadata = mergeMetadata({}, checked.metadata ?? {}, checked.errors);
   if (checked.errors.length) return { customer: null, userErrors: checked.errors };
   const result = await asPayload(() =>
-    ctx.prisma.$transaction(async (tx) => {
+    ctx.prisma.$transaction((tx) => createOnce(tx, ctx, 'createCustomer', input, async () => {
       const customer = await tx.customer.create({
         data: {
           ...(checked.data as Prisma.CustomerUncheckedCreateInput),
@@ -179,7 +182,7 @@ export async function createCustomer(ctx: Context, input: CustomerFieldsInput): 
         },
       });
       return { customer, userErrors: [] };
-    }),
+    })),
   );
   return { customer: null, ...result };
 }

@@ -8,7 +8,6 @@ export const USER_ERROR_CODES = [
   'INVOICE_PREFIX_TAKEN',
   'VERSION_CONFLICT',
   'IDEMPOTENCY_KEY_REUSED',
-  'IDEMPOTENCY_KEY_IN_USE',
 ] as const;
 
 export type UserErrorCode = (typeof USER_ERROR_CODES)[number];

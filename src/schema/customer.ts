@@ -506,20 +506,20 @@ builder.mutationFields((t) => ({
   createCustomer: t.field({
     type: CustomerPayload,
     description: 'Creates a customer and its CUSTOMER_CREATED event in one transaction.',
-    args: { input: t.arg({ type: CreateCustomerInput, required: true }) },
+    args: { input: t.arg({ type: CreateCustomerInput, required: true, description: 'The new customer.' }) },
     resolve: (_root, { input }, ctx) => createCustomer(ctx, input as CustomerFieldsInput),
   }),
   updateCustomer: t.field({
     type: CustomerPayload,
     description: 'Changes a customer and records a CUSTOMER_UPDATED event with each changed field before and after.',
-    args: { input: t.arg({ type: UpdateCustomerInput, required: true }) },
+    args: { input: t.arg({ type: UpdateCustomerInput, required: true, description: 'Which customer, and what to change.' }) },
     resolve: (_root, { input }, ctx) =>
       updateCustomer(ctx, { ...(input as CustomerFieldsInput), id: String(input.id), expectedVersion: input.expectedVersion }),
   }),
   deleteCustomer: t.field({
     type: DeleteCustomerPayload,
     description: 'Deletes a customer: personal data is erased, a tombstone and the event history stay.',
-    args: { input: t.arg({ type: DeleteCustomerInput, required: true }) },
+    args: { input: t.arg({ type: DeleteCustomerInput, required: true, description: 'Which customer.' }) },
     resolve: (_root, { input }, ctx) => deleteCustomer(ctx, { id: String(input.id), expectedVersion: input.expectedVersion }),
   }),
 }));

@@ -5,13 +5,21 @@ export interface Money {
   currency: string;
 }
 
+const digitsByCurrency = new Map<string, number>();
+
 /** Digits after the decimal point in a currency (2 for USD, 0 for JPY, 3 for KWD), from ICU. */
 function minorUnitDigits(currency: string): number {
-  try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    return 2;
+  let digits = digitsByCurrency.get(currency);
+  if (digits === undefined) {
+    try {
+      digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    } catch {
+      digits = 2;
+    }
+    // Currencies are a closed set of codes (checked on input), so the cache stays small.
+    digitsByCurrency.set(currency, digits);
   }
+  return digits;
 }
 
 export function toDecimalString({ amount, currency }: Money): string {

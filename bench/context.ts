@@ -1,0 +1,49 @@
+import pg from 'pg';
+import { encodeCursor } from '../src/resolvers/pagination.ts';
+import { BENCH_ACCOUNT_ID } from './bench-account.ts';
+import type { BenchContext } from './scenarios.ts';
+
+const DEEP_POSITION = 900_000;
+const PAGE = 20;
+const LIST_KEY = JSON.stringify(['customers', {}, { field: 'createdAt', direction: 'desc' }]);
+
+/** Reads what the scenarios need from the bench database, and empties what F wrote last time. */
+export async function loadBenchContext(databaseUrl: string): Promise<BenchContext> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`DELETE FROM "Customer" WHERE "accountId" = $1 AND env = 'LIVE'`, [BENCH_ACCOUNT_ID]);
+    const live = `"accountId" = $1 AND env = 'TEST' AND "deletedAt" IS NULL`;
+    const [{ count }] = (await client.query<{ count: string }>(`SELECT count(*) FROM "Customer" WHERE ${live}`, [BENCH_ACCOUNT_ID])).rows;
+    const customerCount = Number(count);
+    if (customerCount < PAGE + 1) throw new Error(`The bench database has ${customerCount} customers; load more with npm run bench:data`);
+    const ids = await client.query<{ id: string }>(`SELECT id FROM "Customer" WHERE ${live} ORDER BY random() LIMIT 5000`, [BENCH_ACCOUNT_ID]);
+    // The cursor of the customer at deepPosition, so the page starts right after it.
+    const deepPosition = Math.min(DEEP_POSITION, customerCount - PAGE);
+    const [deep] = (
+      await client.query<{ id: string; createdAt: string }>(
+        `SELECT id, to_char("createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt" FROM "Customer" WHERE ${live}
+         ORDER BY "createdAt" DESC, id DESC OFFSET $2 LIMIT 1`,
+        [BENCH_ACCOUNT_ID, deepPosition - 1],
+      )
+    ).rows;
+    return {
+      customerIds: ids.rows.map((row) => row.id),
+      deepCursor: encodeCursor(LIST_KEY, [deep.createdAt, deep.id]),
+      deepPosition,
+      customerCount,
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+export async function postgresVersion(databaseUrl: string): Promise<string> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
+  } finally {
+    await client.end();
+  }
+}

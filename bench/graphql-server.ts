@@ -1,0 +1,10 @@
+// The server under test: the real app and HTTP server on the bench database, in a process of
+// its own, counting SQL statements through Prisma's query events.
+import { openDatabase } from '../src/db.ts';
+import { createHttpServer } from '../src/server.ts';
+import { createApp } from '../src/yoga.ts';
+import { countStatement, serveForBench } from './server-process.ts';
+
+const db = await openDatabase({ databaseUrl: process.env.DATABASE_URL!, onQuery: countStatement });
+const server = createHttpServer(createApp({ prisma: db.prisma }), db);
+serveForBench(server, () => db.close());

@@ -1,0 +1,106 @@
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import type { FieldNode, GraphQLError, ValidationContext } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { operationCost } from './cost.ts';
+import type { Limits } from './limits.ts';
+import { refusal } from './refusal.ts';
+import { requestInputPlugins } from './request-input.ts';
+
+/** GraphQL Armor reports "Syntax Error: …" without a code; this gives its refusals one. */
+function reportAs(code: string) {
+  return (context: ValidationContext | null, error: GraphQLError) => {
+    const refused = refusal(code, error.message.replace(/^Syntax Error: /, ''));
+    // The token limit is checked while parsing, before there is a validation context to report to.
+    if (!context) throw refused;
+    context.reportError(refused);
+  };
+}
+
+function armor(limits: Limits): Plugin {
+  const reported = (code: string) => ({ onReject: [reportAs(code)], propagateOnRejection: false });
+  return EnvelopArmorPlugin({
+    maxDepth: { n: limits.maxDepth, ...reported('MAX_DEPTH_EXCEEDED') },
+    maxAliases: { n: limits.maxAliases, ...reported('MAX_ALIASES_EXCEEDED') },
+    maxDirectives: { n: limits.maxDirectives, ...reported('MAX_DIRECTIVES_EXCEEDED') },
+    maxTokens: { n: limits.maxTokens, onReject: [reportAs('MAX_TOKENS_EXCEEDED')] },
+    // Armor's cost limit reads `first: 100` but not `first: $n`, and knows no default page size:
+    // the cost is computed with the variables in `pageAwareCostLimit` below instead.
+    costLimit: { enabled: false },
+    blockFieldSuggestion: { enabled: true },
+  }) as Plugin;
+}
+
+function pageAwareCostLimit(maxCost: number): Plugin {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const cost = operationCost(args.schema, args.document, args.operationName, args.variableValues);
+      if (cost <= maxCost) return;
+      setResultAndStopExecution({
+        errors: [
+          refusal(
+            'COST_LIMIT_EXCEEDED',
+            `This operation could load ${cost} objects; at most ${maxCost} are allowed. Ask for smaller pages (first/last) or fewer nested lists.`,
+          ),
+        ],
+      });
+    },
+  };
+}
+
+/**
+ * Stops resolving once the time is up (or the client went away): the executor races the signal,
+ * so the answer comes at the deadline even while a resolver still waits on the database.
+ */
+function executionTimeout(timeoutMs: number): Plugin {
+  return {
+    onExecute({ args }) {
+      const deadline = new AbortController();
+      const timer = setTimeout(() => {
+        deadline.abort(
+          refusal(
+            'EXECUTION_TIMEOUT',
+            `The operation ran longer than ${timeoutMs / 1000} s and was stopped; ask for less. A mutation may still have been applied: read it back, or retry createCustomer with the same Idempotency-Key.`,
+          ),
+        );
+      }, timeoutMs);
+      timer.unref();
+      // The client going away also stops execution. Not AbortSignal.any: on Node 20 it keeps every
+      // combined signal alive (nodejs/node#54614), which grew the heap by ~1 KB per request.
+      const clientGone = (args.contextValue as { request?: Request }).request?.signal;
+      const onClientGone = () => deadline.abort(clientGone?.reason);
+      clientGone?.addEventListener('abort', onClientGone, { once: true });
+      Object.assign(args, { signal: deadline.signal });
+      return {
+        onExecuteDone: () => {
+          clearTimeout(timer);
+          clientGone?.removeEventListener('abort', onClientGone);
+        },
+      };
+    },
+  };
+}
+
+function introspectionDisabled(): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule((context: ValidationContext) => ({
+        Field(node: FieldNode) {
+          if (node.name.value === '__schema' || node.name.value === '__type') {
+            context.reportError(refusal('INTROSPECTION_DISABLED', `Introspection is disabled on this server ("${node.name.value}")`));
+          }
+        },
+      }));
+    },
+  };
+}
+
+/** The plugins that hold every request to `limits`; the body size is Yoga's own maxRequestBodySize. */
+export function requestLimitPlugins(limits: Limits): Plugin[] {
+  return [
+    ...requestInputPlugins(),
+    armor(limits),
+    ...(limits.introspection ? [] : [introspectionDisabled()]),
+    pageAwareCostLimit(limits.maxCost),
+    executionTimeout(limits.executionTimeoutMs),
+  ];
+}

@@ -1,0 +1,97 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type Database, openDatabase } from '../src/db.ts';
+import { migrate } from '../src/migrate.ts';
+import { DEMO_CUSTOMER_COUNT, seedDemo } from '../src/seed.ts';
+import { createHttpServer } from '../src/server.ts';
+import { createApp } from '../src/yoga.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const DEMO_KEY = 'sk_test_BrowserDemoKey000000000000';
+const SCREENSHOT = new URL('./artifacts/graphiql.png', import.meta.url).pathname;
+
+let folder: string;
+let db: Database;
+let server: Server;
+let browser: BrowserContext;
+let graphiqlUrl: string;
+
+// The embedded demo as `npm start` builds it on a first start: PGlite in a data folder,
+// migrated, seeded, and GraphiQL given the demo key.
+async function startEmbeddedDemo(): Promise<string> {
+  db = await openDatabase({ dataDir: join(folder, 'data') });
+  const session = await db.openSession();
+  try {
+    await migrate(session);
+  } finally {
+    await session.release();
+  }
+  await seedDemo(db.prisma, { seedApiKey: DEMO_KEY });
+  server = createHttpServer(createApp({ prisma: db.prisma, graphiqlApiKey: DEMO_KEY }), db);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is not at ${CHROMIUM}. Install Debian's package: apt-get update && apt-get install -y chromium`);
+  }
+  folder = mkdtempSync(join(tmpdir(), 'customer-graph-browser-'));
+  graphiqlUrl = await startEmbeddedDemo();
+  browser = await chromium.launchPersistentContext(join(folder, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1400, height: 900 },
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (server) {
+    await new Promise((resolve) => {
+      server.close(resolve);
+      server.closeAllConnections();
+    });
+  }
+  await db?.close();
+  if (folder) rmSync(folder, { recursive: true, force: true });
+});
+
+it('runs the demo query in GraphiQL with the demo key it was given, and shows seeded customers', async () => {
+  const page = await browser.newPage();
+  const requested: string[] = [];
+  page.on('request', (request) => requested.push(request.url()));
+  await page.goto(graphiqlUrl, { waitUntil: 'load' });
+
+  const runButton = page.locator('.graphiql-execute-button');
+  await runButton.waitFor({ state: 'visible' });
+  await runButton.click();
+
+  // The response editor renders spaces as no-break spaces.
+  const responseText = async () => (await page.locator('.graphiql-response').innerText()).replaceAll('\u00a0', ' ');
+  await expect.poll(responseText, { timeout: 30_000 }).toContain(`"totalCount": ${DEMO_CUSTOMER_COUNT},`);
+  const text = await responseText();
+  expect(text).toMatch(/"id": "cus_\w+"/);
+  expect(text).toMatch(/"email": "[a-z.-]+\.\d+@example\.com"/);
+  expect(text).not.toContain('UNAUTHENTICATED');
+  // GraphiQL is served whole by this server: no CDN, so it works offline.
+  const origin = new URL(graphiqlUrl).origin;
+  expect(requested.filter((url) => !url.startsWith(origin) && !/^(data|blob):/.test(url))).toEqual([]);
+
+  mkdirSync(new URL('./artifacts/', import.meta.url), { recursive: true });
+  await page.screenshot({ path: SCREENSHOT, fullPage: true });
+});
