@@ -160,29 +160,30 @@ export async function createCustomer(ctx: Context, input: CustomerFieldsInput): 
   const checked = checkCustomerFields(input);
   const metadata = mergeMetadata({}, checked.metadata ?? {}, checked.errors);
   if (checked.errors.length) return { customer: null, userErrors: checked.errors };
+  const insert = async (tx: Prisma.TransactionClient) => {
+    const customer = await tx.customer.create({
+      data: {
+        ...(checked.data as Prisma.CustomerUncheckedCreateInput),
+        id: newId('Customer'),
+        accountId: ctx.caller.accountId,
+        env: ctx.caller.env,
+        metadata,
+      },
+    });
+    await tx.event.create({
+      data: {
+        id: newId('Event'),
+        accountId: ctx.caller.accountId,
+        env: ctx.caller.env,
+        customerId: customer.id,
+        type: 'CUSTOMER_CREATED',
+        createdAt: customer.createdAt,
+      },
+    });
+    return { customer, userErrors: [] };
+  };
   const result = await asPayload(() =>
-    ctx.prisma.$transaction((tx) => createOnce(tx, ctx, 'createCustomer', input, async () => {
-      const customer = await tx.customer.create({
-        data: {
-          ...(checked.data as Prisma.CustomerUncheckedCreateInput),
-          id: newId('Customer'),
-          accountId: ctx.caller.accountId,
-          env: ctx.caller.env,
-          metadata,
-        },
-      });
-      await tx.event.create({
-        data: {
-          id: newId('Event'),
-          accountId: ctx.caller.accountId,
-          env: ctx.caller.env,
-          customerId: customer.id,
-          type: 'CUSTOMER_CREATED',
-          createdAt: customer.createdAt,
-        },
-      });
-      return { customer, userErrors: [] };
-    })),
+    ctx.prisma.$transaction((tx) => createOnce(tx, ctx, 'createCustomer', input, () => insert(tx))),
   );
   return { customer: null, ...result };
 }
