@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
@@ -10,6 +9,7 @@ import { migrate } from '../src/migrate.ts';
 import { DEMO_CUSTOMER_COUNT, seedDemo } from '../src/seed.ts';
 import { createHttpServer } from '../src/server.ts';
 import { createApp } from '../src/yoga.ts';
+import { closeServer, listenOnLoopback } from './helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const DEMO_KEY = 'sk_test_BrowserDemoKey000000000000';
@@ -33,8 +33,7 @@ async function startEmbeddedDemo(): Promise<string> {
   }
   await seedDemo(db.prisma, { seedApiKey: DEMO_KEY });
   server = createHttpServer(createApp({ prisma: db.prisma, graphiqlApiKey: DEMO_KEY }), db);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  return listenOnLoopback(server);
 }
 
 beforeAll(async () => {
@@ -61,12 +60,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (server) {
-    await new Promise((resolve) => {
-      server.close(resolve);
-      server.closeAllConnections();
-    });
-  }
+  await closeServer(server);
   await db?.close();
   if (folder) rmSync(folder, { recursive: true, force: true });
 });

@@ -1,5 +1,4 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Client, fetchExchange } from '@urql/core';
 import { afterAll, beforeAll, expect, expectTypeOf, it } from 'vitest';
 import { createAccount } from '../src/accounts.ts';
@@ -11,7 +10,7 @@ import {
   type CustomerQuery,
   CustomersByEmailDocument,
 } from './client/generated/graphql.ts';
-import { createTestDatabase, type TestDatabase } from './helpers.ts';
+import { closeServer, createTestDatabase, listenOnLoopback, type TestDatabase } from './helpers.ts';
 
 let testDb: TestDatabase;
 let server: Server;
@@ -34,17 +33,11 @@ beforeAll(async () => {
   apiKey = (await createAccount(testDb.db.prisma, 'Merchant A')).testKey;
   server = createHttpServer(createApp({ prisma: testDb.db.prisma }), testDb.db);
   server.on('request', (request) => methods.push(request.method ?? ''));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  url = await listenOnLoopback(server);
 });
 
 afterAll(async () => {
-  if (server) {
-    await new Promise((resolve) => {
-      server.close(resolve);
-      server.closeAllConnections();
-    });
-  }
+  await closeServer(server);
   await testDb?.drop();
 });
 

@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { composeServices as composeWithApollo } from '@apollo/composition';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
@@ -15,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount, type NewAccount } from '../src/accounts.ts';
 import { createHttpServer } from '../src/server.ts';
 import { createApp } from '../src/yoga.ts';
-import { createTestDatabase, type TestDatabase } from './helpers.ts';
+import { closeServer, createTestDatabase, listenOnLoopback, type TestDatabase } from './helpers.ts';
 
 const customerSdl = readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8');
 
@@ -55,19 +54,6 @@ interface GraphQLResult {
 interface Gateway {
   execute(query: string, variables?: Record<string, unknown>, authorization?: string): Promise<GraphQLResult>;
   stop(): Promise<void>;
-}
-
-function listen(server: Server): Promise<string> {
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`));
-  });
-}
-
-function stop(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }
 
 function createOrdersSubgraph(orders: Order[], authorizations: (string | null)[]) {
@@ -203,9 +189,9 @@ beforeAll(async () => {
   merchant = await createAccount(testDb.db.prisma, 'Merchant A');
   otherMerchant = await createAccount(testDb.db.prisma, 'Merchant B');
   customerServer = createHttpServer(createApp({ prisma: testDb.db.prisma }), testDb.db);
-  customersUrl = await listen(customerServer);
+  customersUrl = await listenOnLoopback(customerServer);
   ordersServer = createOrdersSubgraph(orders, ordersAuthorizations);
-  ordersUrl = await listen(ordersServer);
+  ordersUrl = await listenOnLoopback(ordersServer);
 
   customerIds.ada = await createCustomer('Ada Lovelace', 'ada@example.com', merchant.testKey);
   customerIds.alan = await createCustomer('Alan Turing', 'alan@example.com', merchant.testKey);
@@ -219,7 +205,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([customerServer && stop(customerServer), ordersServer && stop(ordersServer)]);
+  await Promise.all([closeServer(customerServer), closeServer(ordersServer)]);
   await testDb?.drop();
 });
 

@@ -1,11 +1,10 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { serverAudits } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount } from '../src/accounts.ts';
 import { createHttpServer } from '../src/server.ts';
 import { createApp } from '../src/yoga.ts';
-import { createTestDatabase, type TestDatabase } from './helpers.ts';
+import { closeServer, createTestDatabase, listenOnLoopback, type TestDatabase } from './helpers.ts';
 
 const GRAPHQL_RESPONSE = 'application/graphql-response+json';
 
@@ -24,17 +23,11 @@ beforeAll(async () => {
   testDb = await createTestDatabase();
   authorization = `Bearer ${(await createAccount(testDb.db.prisma, 'Merchant A')).testKey}`;
   server = createHttpServer(createApp({ prisma: testDb.db.prisma }), testDb.db);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  url = await listenOnLoopback(server);
 });
 
 afterAll(async () => {
-  if (server) {
-    await new Promise((resolve) => {
-      server.close(resolve);
-      server.closeAllConnections();
-    });
-  }
+  await closeServer(server);
   await testDb?.drop();
 });
 

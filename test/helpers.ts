@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { createAccount, type NewAccount } from '../src/accounts.ts';
 import { type Database, type DatabaseOptions, openDatabase } from '../src/db.ts';
@@ -113,3 +115,19 @@ export async function createTestApp(options: Partial<AppOptions> = {}) {
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
 export type { NewAccount };
+
+/** Listens on a free loopback port and answers the server's /graphql URL. */
+export function listenOnLoopback(server: Server): Promise<string> {
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`));
+  });
+}
+
+/** Closes a server, dropping kept-alive connections instead of waiting for them to time out. */
+export function closeServer(server: Server | undefined): Promise<void> {
+  if (!server) return Promise.resolve();
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
