@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadConfig } from './config.ts';
 import { openDatabase } from './db.ts';
 import { migrate } from './migrate.ts';
-import { seedDemo } from './seed.ts';
+import { DEMO_CUSTOMER_COUNT, seedDemo } from './seed.ts';
 import { createHttpServer, shutdown } from './server.ts';
 import { createApp } from './yoga.ts';
 
@@ -25,7 +25,7 @@ let graphiqlApiKey: string | undefined;
 if (!config.databaseUrl) {
   const keyFile = join(config.dataDir, 'demo-api-key');
   const result = await seedDemo(db.prisma, { seedApiKey: config.seedApiKey });
-  if (result.seeded) console.log('Seeded the demo account with 50 customers');
+  if (result.seeded) console.log(`Seeded the demo account with ${DEMO_CUSTOMER_COUNT} customers`);
   if (result.apiKey) writeFileSync(keyFile, result.apiKey, { mode: 0o600 });
   graphiqlApiKey = config.seedApiKey ?? (existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined);
   if (result.apiKey) console.log(`Demo API key (${result.apiKey.startsWith('sk_live_') ? 'LIVE' : 'TEST'}): ${result.apiKey}`);
