@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { createApiKey, hashApiKey } from '../src/auth.ts';
 import { openDatabase } from '../src/db.ts';
-import { migrate } from '../src/migrate.ts';
+import { migrateDatabase } from '../src/migrate.ts';
 import { BENCH_ACCOUNT_ID, BENCH_LIVE_KEY, BENCH_TEST_KEY } from './bench-account.ts';
 import { HELPERS, INSERTS, MISSING_RANGES, PLAN } from './data-sql.ts';
 
@@ -26,12 +26,7 @@ export async function prepareBenchDatabase(databaseUrl: string): Promise<void> {
   await createDatabaseIfMissing(databaseUrl);
   const db = await openDatabase({ databaseUrl, poolSize: 1 });
   try {
-    const session = await db.openSession();
-    try {
-      await migrate(session);
-    } finally {
-      await session.release();
-    }
+    await migrateDatabase(db);
     const { prisma } = db;
     await prisma.account.upsert({ where: { id: BENCH_ACCOUNT_ID }, create: { id: BENCH_ACCOUNT_ID, name: 'Bench merchant' }, update: {} });
     for (const [key, env] of [[BENCH_TEST_KEY, 'TEST'], [BENCH_LIVE_KEY, 'LIVE']] as const) {

@@ -1,17 +1,12 @@
 import { loadConfig } from '../src/config.ts';
 import { type Database, openDatabase } from '../src/db.ts';
-import { migrate } from '../src/migrate.ts';
+import { migrateDatabase } from '../src/migrate.ts';
 
 /** The configured database (DATABASE_URL, else the embedded one in DATA_DIR), migrated. */
 export async function openMigratedDatabase(): Promise<Database> {
   const config = loadConfig();
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const session = await db.openSession();
-  try {
-    await migrate(session);
-  } finally {
-    await session.release();
-  }
+  await migrateDatabase(db);
   return db;
 }
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from './config.ts';
 import { openDatabase } from './db.ts';
-import { migrate } from './migrate.ts';
+import { migrateDatabase } from './migrate.ts';
 import { DEMO_CUSTOMER_COUNT, seedDemo } from './seed.ts';
 import { createHttpServer, shutdown } from './server.ts';
 import { createApp } from './yoga.ts';
@@ -11,13 +11,8 @@ const config = loadConfig();
 const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
 console.log(`Database: ${db.description}`);
 
-const session = await db.openSession();
-try {
-  const applied = await migrate(session);
-  console.log(applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Migrations: up to date');
-} finally {
-  await session.release();
-}
+const applied = await migrateDatabase(db);
+console.log(applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Migrations: up to date');
 
 // The embedded database is the local demo: seed it on first start and keep its key beside the
 // data, so GraphiQL can offer it on every start. A server database is seeded only on request.

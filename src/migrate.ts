@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SqlSession } from './db.ts';
+import type { Database, SqlSession } from './db.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../prisma/migrations', import.meta.url));
 
@@ -100,6 +100,16 @@ async function applyMigration(session: SqlSession, migration: Migration): Promis
     await session.exec('ROLLBACK');
     const message = error instanceof Error ? error.message : String(error);
     throw new MigrationError(`Migration ${migration.name} failed and was rolled back: ${message}`);
+  }
+}
+
+/** Applies pending migrations on a session of its own; returns the names applied. */
+export async function migrateDatabase(db: Database): Promise<string[]> {
+  const session = await db.openSession();
+  try {
+    return await migrate(session);
+  } finally {
+    await session.release();
   }
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../src/db.ts';
-import { migrate } from '../src/migrate.ts';
+import { migrateDatabase } from '../src/migrate.ts';
 import { DEMO_CUSTOMER_COUNT, seedDemo } from '../src/seed.ts';
 import { createHttpServer } from '../src/server.ts';
 import { createApp } from '../src/yoga.ts';
@@ -25,12 +25,7 @@ let graphiqlUrl: string;
 // migrated, seeded, and GraphiQL given the demo key.
 async function startEmbeddedDemo(): Promise<string> {
   db = await openDatabase({ dataDir: join(folder, 'data') });
-  const session = await db.openSession();
-  try {
-    await migrate(session);
-  } finally {
-    await session.release();
-  }
+  await migrateDatabase(db);
   await seedDemo(db.prisma, { seedApiKey: DEMO_KEY });
   server = createHttpServer(createApp({ prisma: db.prisma, graphiqlApiKey: DEMO_KEY }), db);
   return listenOnLoopback(server);

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount, type NewAccount } from '../src/accounts.ts';
 import { openDatabase } from '../src/db.ts';
-import { migrate } from '../src/migrate.ts';
+import { migrateDatabase } from '../src/migrate.ts';
 import { createHttpServer } from '../src/server.ts';
 import { createApp } from '../src/yoga.ts';
 import { createTestDatabase, onPostgres, type TestDatabase } from './helpers.ts';
@@ -119,9 +119,7 @@ describe('/ready', () => {
       expect(pending.status).toBe(503);
       expect(pending.body.reason).toMatch(/^migrations pending: \d+_init/);
       expect((await probe(origin, '/health')).status).toBe(200);
-      const session = await db.openSession();
-      await migrate(session);
-      await session.release();
+      await migrateDatabase(db);
       expect(await probe(origin, '/ready')).toEqual({ status: 200, body: { status: 'ready' } });
     } finally {
       await new Promise((resolve) => server.close(resolve));

@@ -235,11 +235,9 @@ describe('fuzzing a started server process', () => {
   beforeAll(async () => {
     database = await createProcessDatabase();
     key = await database.inspect(async (db) => {
-      const { migrate } = await import('../src/migrate.ts');
+      const { migrateDatabase } = await import('../src/migrate.ts');
       const { createAccount } = await import('../src/accounts.ts');
-      const session = await db.openSession();
-      await migrate(session);
-      await session.release();
+      await migrateDatabase(db);
       return (await createAccount(db.prisma, 'Fuzzed')).testKey;
     });
     server = await startServerProcess(database.env);

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { createAccount, type NewAccount } from '../src/accounts.ts';
 import { type Database, type DatabaseOptions, openDatabase } from '../src/db.ts';
-import { migrate } from '../src/migrate.ts';
+import { migrateDatabase } from '../src/migrate.ts';
 import { createApp, type AppOptions } from '../src/yoga.ts';
 
 /**
@@ -47,15 +47,6 @@ export async function createTestDatabase(options: Omit<DatabaseOptions, 'databas
       await dropper.end();
     },
   };
-}
-
-async function migrateDatabase(db: Database) {
-  const session = await db.openSession();
-  try {
-    await migrate(session);
-  } finally {
-    await session.release();
-  }
 }
 
 export interface GraphQLResponse<Data = Record<string, any>> {

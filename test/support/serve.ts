@@ -2,18 +2,13 @@
 // database in DATA_DIR), on 127.0.0.1 and PORT (0: any free port). Prints {"port": N} once listening.
 import { loadConfig } from '../../src/config.ts';
 import { openDatabase } from '../../src/db.ts';
-import { migrate } from '../../src/migrate.ts';
+import { migrateDatabase } from '../../src/migrate.ts';
 import { createHttpServer, shutdown } from '../../src/server.ts';
 import { createApp } from '../../src/yoga.ts';
 
 const config = loadConfig();
 const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-const session = await db.openSession();
-try {
-  await migrate(session);
-} finally {
-  await session.release();
-}
+await migrateDatabase(db);
 const server = createHttpServer(createApp({ prisma: db.prisma }), db);
 server.listen(config.port, '127.0.0.1', () => {
   const address = server.address();
