@@ -6,5 +6,5 @@ import { createApp } from '../src/yoga.ts';
 import { countStatement, serveForBench } from './server-process.ts';
 
 const db = await openDatabase({ databaseUrl: process.env.DATABASE_URL!, onQuery: countStatement });
-const server = createHttpServer(createApp({ prisma: db.prisma }), db);
+const server = createHttpServer(createApp({ db }), db);
 serveForBench(server, () => db.close());

@@ -14,7 +14,7 @@ import { loadBenchContext, postgresVersion } from './context.ts';
 import { load } from './load.ts';
 import { type Check, checksTable, machineDescription, resultsTable, type ScenarioFigures, type SideFigures, writeBenchmarks } from './report.ts';
 import { type Scenario, type ServerName, type Side, scenarios as allScenarios } from './scenarios.ts';
-import { startServer, type ServerUnderTest } from './servers.ts';
+import { productionLaunch, startServer, type ServerUnderTest } from './servers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -44,8 +44,9 @@ const selected = allScenarios(context).filter((s) => values.scenarios.split(',')
 const PROFILES_DIR = 'bench/profiles';
 if (values['cpu-prof']) mkdirSync(PROFILES_DIR, { recursive: true });
 const servers: Record<ServerName, ServerUnderTest> = {
-  graphql: await startServer('./graphql-server.ts', databaseUrl),
-  raw: await startServer('./raw-endpoint.ts', databaseUrl),
+  // The GraphQL server runs as npm start runs the app; the baselines with Node's defaults.
+  graphql: await startServer('bench-graphql-server.js', databaseUrl, productionLaunch()),
+  raw: await startServer('bench-raw-endpoint.js', databaseUrl),
 };
 
 async function measure(scenario: Scenario, side: Side): Promise<SideFigures> {

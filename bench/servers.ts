@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import type { ServerStats } from './server-process.ts';
 
 export interface WindowStats {
@@ -18,17 +19,42 @@ export interface ServerUnderTest {
   stop(): Promise<void>;
 }
 
-/** Forks a bench server script (run through tsx) and waits until it listens. */
-export async function startServer(script: string, databaseUrl: string): Promise<ServerUnderTest> {
-  const child: ChildProcess = fork(new URL(script, import.meta.url), [], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'production' },
+/** Environment variables and node flags to run a script with. */
+export interface Launch {
+  env: Record<string, string>;
+  execArgv: string[];
+}
+
+/**
+ * How `npm start` runs the built app, read from package.json's start script
+ * (`[VAR=value ...] node [--flag ...] dist/main.js`), so that the bench and the tests run the
+ * server as production does.
+ */
+export function productionLaunch(): Launch {
+  const { scripts } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  const match = /^((?:\w+=\S+ )*)node ((?:--\S+ )*)dist\/main\.js$/.exec(scripts.start);
+  if (!match) throw new Error(`package.json's start script is not "[VAR=value ...] node [--flag ...] dist/main.js": ${scripts.start}`);
+  const words = (text: string) => text.split(' ').filter(Boolean);
+  return {
+    env: Object.fromEntries(words(match[1]).map((assignment) => assignment.split('=') as [string, string])),
+    execArgv: words(match[2]),
+  };
+}
+
+/**
+ * Forks a bench server, built into dist/ by `npm run bench` (prebench) as `npm start` builds the
+ * app, and waits until it listens.
+ */
+export async function startServer(builtScript: string, databaseUrl: string, launch: Launch = { env: {}, execArgv: [] }): Promise<ServerUnderTest> {
+  const child: ChildProcess = fork(new URL(`../dist/${builtScript}`, import.meta.url), [], {
+    execArgv: launch.execArgv,
+    env: { ...process.env, ...launch.env, DATABASE_URL: databaseUrl, NODE_ENV: 'production' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const [ready] = (await Promise.race([
     once(child, 'message'),
     once(child, 'exit').then(([code]) => {
-      throw new Error(`${script} exited with code ${code} before listening`);
+      throw new Error(`${builtScript} exited with code ${code} before listening`);
     }),
   ])) as [{ port: number }];
   const ask = async () => {

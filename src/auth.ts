@@ -1,4 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash as digest, timingSafeEqual } from 'node:crypto';
+import { createApiKeyCache } from './api-key-cache.ts';
+import type { Database } from './db.ts';
 import type { Environment } from './generated/prisma/enums.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
 import { newId, randomToken } from './ids.ts';
@@ -11,7 +13,7 @@ export interface Caller {
 const KEY_PATTERN = /^sk_(test|live)_[0-9A-Za-z]{24,99}$/;
 
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return digest('sha256', key, 'hex');
 }
 
 export function environmentOfKey(key: string): Environment | undefined {
@@ -40,12 +42,7 @@ export async function createApiKey(
   return key;
 }
 
-/** The caller a bearer key stands for, or undefined for a missing, malformed, unknown or revoked key. */
-export async function authenticate(prisma: PrismaClient, authorization: string | null): Promise<Caller | undefined> {
-  const key = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-  const env = key && environmentOfKey(key);
-  if (!key || !env) return undefined;
-  const hash = hashApiKey(key);
+async function lookUpCaller(prisma: PrismaClient, hash: string, env: Environment): Promise<Caller | undefined> {
   const stored = await prisma.apiKey.findUnique({
     where: { hash },
     select: { hash: true, accountId: true, env: true, revokedAt: true },
@@ -57,6 +54,21 @@ export async function authenticate(prisma: PrismaClient, authorization: string |
   return { accountId: stored.accountId, env: stored.env };
 }
 
+/**
+ * Answers the caller a bearer key stands for, or undefined for a missing, malformed, unknown or
+ * revoked key. Keys that authenticated are cached (src/api-key-cache.ts) until they change.
+ */
+export function createAuthenticator(db: Database): (authorization: string | null) => Promise<Caller | undefined> {
+  const cache = createApiKeyCache(db);
+  return async (authorization) => {
+    const key = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+    const env = key && environmentOfKey(key);
+    if (!key || !env) return undefined;
+    const hash = hashApiKey(key);
+    return cache.caller(hash, () => lookUpCaller(db.prisma, hash, env));
+  };
+}
+
 export interface RevokedKey {
   accountId: string;
   env: Environment;
@@ -65,7 +77,10 @@ export interface RevokedKey {
   newlyRevoked: boolean;
 }
 
-/** Revokes a key at once (authenticate checks revokedAt on every request); undefined for an unknown key. */
+/**
+ * Revokes a key at once: the database notifies every server process, which forgets the key
+ * (src/api-key-cache.ts) before its next request. Undefined for an unknown key.
+ */
 export async function revokeApiKey(prisma: PrismaClient, key: string): Promise<RevokedKey | undefined> {
   const hash = hashApiKey(key);
   const { count } = await prisma.apiKey.updateMany({ where: { hash, revokedAt: null }, data: { revokedAt: new Date() } });

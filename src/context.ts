@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { YogaInitialContext } from 'graphql-yoga';
-import { authenticate, type Caller } from './auth.ts';
+import { type Caller, createAuthenticator } from './auth.ts';
+import type { Database } from './db.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 
@@ -22,14 +23,16 @@ export function unauthenticated(): GraphQLError {
 }
 
 /** Builds the per-request context; a request without a valid API key ends here with 401. */
-export function createContext(prisma: PrismaClient) {
+export function createContext(db: Database) {
+  const { prisma } = db;
+  const authenticate = createAuthenticator(db);
   return async ({ request }: YogaInitialContext): Promise<Context> => {
-    const caller = await authenticate(prisma, request.headers.get('authorization'));
+    const caller = await authenticate(request.headers.get('authorization'));
     if (!caller) throw unauthenticated();
     return {
       prisma,
       caller,
-      loaders: createLoaders(prisma, caller),
+      loaders: createLoaders(db, caller),
       idempotencyKey: request.headers.get('idempotency-key') ?? undefined,
     };
   };

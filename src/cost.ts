@@ -6,6 +6,7 @@ import {
   getNullableType,
   type GraphQLCompositeType,
   type GraphQLField,
+  type GraphQLObjectType,
   type GraphQLSchema,
   isCompositeType,
   isListType,
@@ -24,6 +25,10 @@ const SIZED_BY_ARGUMENT: Record<string, string> = { 'Query.nodes': 'ids', 'Query
 
 type Variables = Record<string, unknown> | null | undefined;
 
+// Yoga's parse cache hands out one document per query text, so an operation without variables,
+// whose cost is fixed, is costed once.
+const costsWithoutVariables = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, number>>();
+
 /**
  * The number of objects an operation can make the server load: every object-typed field counts
  * once per parent instance, and a list multiplies everything under it by its size: the page size
@@ -36,16 +41,31 @@ export function operationCost(
   operationName: string | null | undefined,
   variables: Variables,
 ): number {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  let operation: OperationDefinitionNode | undefined;
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-    if (definition.kind === Kind.OPERATION_DEFINITION && (!operationName || definition.name?.value === operationName)) {
-      operation ??= definition;
-    }
-  }
+  const operation = document.definitions.find(
+    (definition): definition is OperationDefinitionNode =>
+      definition.kind === Kind.OPERATION_DEFINITION && (!operationName || definition.name?.value === operationName),
+  );
   const root = operation && schema.getRootType(operation.operation);
   if (!operation || !root) return 0;
+  if (operation.variableDefinitions?.length) return computeCost(schema, document, operation, root, variables);
+  let costs = costsWithoutVariables.get(schema);
+  if (!costs) costsWithoutVariables.set(schema, (costs = new WeakMap()));
+  let cost = costs.get(operation);
+  if (cost === undefined) costs.set(operation, (cost = computeCost(schema, document, operation, root, undefined)));
+  return cost;
+}
+
+function computeCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  root: GraphQLObjectType,
+  variables: Variables,
+): number {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
 
   const valueOf = (node: ValueNode): unknown => {
     if (node.kind === Kind.VARIABLE) return variables?.[node.name.value];

@@ -13,12 +13,41 @@ export interface SqlSession {
   release(): Promise<void>;
 }
 
+/** What a channel's listener is told; see Database.listen. */
+export interface ChannelHandlers {
+  /** The payload of a notification (pg_notify) on the channel. */
+  onNotification(payload: string): void;
+  /**
+   * Listening began (true) or stopped (false). Notifications sent while not listening are lost,
+   * so whatever they would have kept current cannot be trusted until listening begins again.
+   */
+  onListening(listening: boolean): void;
+}
+
+export interface ChannelListener {
+  /**
+   * Resolves true once every notification committed before the call has reached
+   * onNotification, or false when that cannot be known because nothing listens right now.
+   */
+  catchUp(): Promise<boolean>;
+}
+
 export interface Database {
   prisma: PrismaClient;
   /** "embedded PGlite in .data" or "PostgreSQL at host:port/db": for logs, never with secrets. */
   description: string;
   /** A session of its own (a dedicated connection on PostgreSQL). */
   openSession(): Promise<SqlSession>;
+  /**
+   * A read outside any transaction. On PostgreSQL it goes to the pool straight, sparing the rows
+   * Prisma's processing, and is reported to onQuery as Prisma's statements are.
+   */
+  read<Row = Record<string, unknown>>(sql: string, params: unknown[]): Promise<Row[]>;
+  /**
+   * Listens to a notification channel until the database closes. On PostgreSQL it listens on a
+   * connection of its own, and when that connection is lost it connects again, with backoff.
+   */
+  listen(channel: string, handlers: ChannelHandlers): ChannelListener;
   close(): Promise<void>;
 }
 
@@ -58,20 +87,113 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return openPGlite(options);
 }
 
+const CONNECT_TIMEOUT_MS = 3000;
+const RECONNECT_DELAY_MS = { first: 100, max: 5000 };
+/** A listening connection that does not answer a catch-up query within this is taken for lost. */
+const CATCH_UP_TIMEOUT_MS = 3000;
+
+/** Listens to `channel` on a pg.Client of its own, reconnecting with backoff. */
+function listenOnPostgres(databaseUrl: string, channel: string, handlers: ChannelHandlers): ChannelListener & { stop(): Promise<void> } {
+  let client: pg.Client | undefined;
+  let listening = false;
+  let stopped = false;
+  let failures = 0;
+  let reconnect: NodeJS.Timeout | undefined;
+
+  const lose = async (lost: pg.Client) => {
+    if (client !== lost) return;
+    client = undefined;
+    if (listening) {
+      listening = false;
+      handlers.onListening(false);
+    }
+    if (!stopped) reconnect = setTimeout(connect, Math.min(RECONNECT_DELAY_MS.max, RECONNECT_DELAY_MS.first * 2 ** failures++));
+    await lost.end().catch(() => {});
+  };
+
+  const connect = async () => {
+    const next = new pg.Client({
+      connectionString: databaseUrl,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      query_timeout: CATCH_UP_TIMEOUT_MS,
+      // Tells the connection apart in pg_stat_activity.
+      application_name: `listen ${channel}`,
+    });
+    client = next;
+    next.on('notification', (message) => {
+      if (message.channel === channel) handlers.onNotification(message.payload ?? '');
+    });
+    next.on('error', () => void lose(next));
+    next.on('end', () => void lose(next));
+    try {
+      await next.connect();
+      await next.query(`LISTEN "${channel}"`);
+    } catch {
+      void lose(next);
+      return;
+    }
+    if (client !== next) return;
+    failures = 0;
+    listening = true;
+    handlers.onListening(true);
+  };
+
+  // A query on the listening connection is answered only after the notifications PostgreSQL
+  // queued for it before the query arrived, so one round trip answers every catchUp() made
+  // before it is sent. Callers share the next one, sent once the one under way is back and the
+  // event loop has turned: a burst of requests costs one round trip.
+  let tripUnderWay: Promise<unknown> = Promise.resolve();
+  let nextTrip: Promise<boolean> | undefined;
+  const roundTrip = (): Promise<boolean> => {
+    nextTrip = undefined;
+    const current = client;
+    if (!listening || !current) return Promise.resolve(false);
+    const trip = current.query('SELECT 1').then(
+      () => true,
+      () => {
+        void lose(current);
+        return false;
+      },
+    );
+    tripUnderWay = trip;
+    return trip;
+  };
+
+  void connect();
+  return {
+    catchUp() {
+      nextTrip ??= tripUnderWay.then(() => new Promise((resolve) => setImmediate(resolve))).then(roundTrip);
+      return nextTrip;
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(reconnect);
+      if (client) await lose(client);
+    },
+  };
+}
+
 async function openPostgres(databaseUrl: string, options: DatabaseOptions): Promise<Database> {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: options.poolSize ?? 10,
-    connectionTimeoutMillis: 3000,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
   });
   // An idle client that loses its server must not crash the process.
   pool.on('error', () => {});
   const prisma = createPrisma(new PrismaPg(pool), options.onQuery);
+  const listeners: { stop(): Promise<void> }[] = [];
   return {
     prisma,
     description: describeDatabaseUrl(databaseUrl),
+    async read<Row>(sql: string, params: unknown[]) {
+      const started = performance.now();
+      const { rows } = await pool.query(sql, params);
+      options.onQuery?.({ query: sql, duration: performance.now() - started });
+      return rows as Row[];
+    },
     async openSession() {
-      const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 3000 });
+      const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
       client.on('error', () => {});
       await client.connect();
       return {
@@ -80,7 +202,13 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
         release: () => client.end(),
       };
     },
+    listen(channel, handlers) {
+      const listener = listenOnPostgres(databaseUrl, channel, handlers);
+      listeners.push(listener);
+      return listener;
+    },
     async close() {
+      await Promise.all(listeners.map((listener) => listener.stop()));
       await prisma.$disconnect();
       await pool.end();
     },
@@ -92,9 +220,13 @@ async function openPGlite(options: DatabaseOptions): Promise<Database> {
   const unlock = options.dataDir ? lockDataDir(options.dataDir) : () => {};
   const pglite = options.dataDir ? await PGlite.create(options.dataDir) : await PGlite.create();
   const prisma = createPrisma(new PrismaPGlite(pglite), options.onQuery);
+  const unlisteners: Promise<() => Promise<void>>[] = [];
   return {
     prisma,
     description: options.dataDir ? `embedded PGlite in ${options.dataDir}` : 'embedded PGlite in memory',
+    // Through Prisma, whose adapter keeps a read from landing inside another request's transaction
+    // on PGlite's one connection.
+    read: (sql, params) => prisma.$queryRawUnsafe(sql, ...params),
     async openSession() {
       // PGlite is a single connection: its session is the database itself.
       return {
@@ -103,7 +235,21 @@ async function openPGlite(options: DatabaseOptions): Promise<Database> {
         release: async () => {},
       };
     },
+    listen(channel, handlers) {
+      let listening = false;
+      unlisteners.push(
+        pglite.listen(channel, handlers.onNotification).then((unlisten) => {
+          listening = true;
+          handlers.onListening(true);
+          return unlisten;
+        }),
+      );
+      // PGlite hands a notification to its listeners before the statement that committed it
+      // returns, and nothing can cut its one connection: once listening, it is always caught up.
+      return { catchUp: async () => listening };
+    },
     async close() {
+      for (const unlisten of await Promise.all(unlisteners)) await unlisten();
       await prisma.$disconnect();
       await pglite.close();
       unlock();

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Caller } from './auth.ts';
+import type { Database } from './db.ts';
 import type {
   Balance,
   Charge,
@@ -8,7 +9,6 @@ import type {
   Event,
   Invoice,
   PaymentMethod,
-  PrismaClient,
   Purchase,
   Referral,
   Reward,
@@ -16,6 +16,7 @@ import type {
   TrialUsed,
 } from './generated/prisma/client.ts';
 import type { IdType } from './ids.ts';
+import { createReadBatch, type ModelName } from './read-batch.ts';
 import { decodeCursor, encodeCursor, type Page, type PageArgs, pageRequest, toPage } from './resolvers/pagination.ts';
 
 export interface CustomerStats {
@@ -24,6 +25,9 @@ export interface CustomerStats {
   /** Sum of succeeded charges per currency, in minor units. */
   spentByCurrency: { currency: string; amount: bigint }[];
 }
+
+/** An entity's own lists. */
+export type EntityList = 'subscriptions' | 'purchases' | 'balances';
 
 /** Tables whose rows hang off a customer and are paged newest first. */
 const PAGED_CHILD_TABLES = { invoices: 'Invoice', charges: 'Charge', events: 'Event' } as const;
@@ -50,55 +54,87 @@ function byKey<T, K>(keys: readonly K[], rows: T[], keyOf: (row: T) => K): T[][]
   return keys.map((key) => groups.get(key) ?? []);
 }
 
-const newestFirst = [{ createdAt: 'desc' as const }, { id: 'desc' as const }];
+const NEWEST_FIRST = 'r."createdAt" DESC, r.id DESC';
+const BY_FEATURE = 'r."featureId", r.id';
 
 /**
  * Per-request DataLoaders: whatever number of customers a request touches, each relation it
- * selects costs one SQL statement. Every loader is scoped to the caller's account and
- * environment, so an id of another tenant loads as null.
+ * selects is one read, and the reads of one selection level go to the database together as one
+ * statement (src/read-batch.ts). Every loader is scoped to the caller's account and environment,
+ * so an id of another tenant loads as null.
  */
-export function createLoaders(prisma: PrismaClient, caller: Caller) {
-  const scope = { accountId: caller.accountId, env: caller.env };
-  const liveCustomerScope = { customer: { ...scope, deletedAt: null } };
+export function createLoaders(db: Pick<Database, 'read'>, caller: Caller) {
+  const batch = createReadBatch(db);
+  const rowsOf = <T>(model: ModelName, sql: string, params: unknown[], orderBy?: string) =>
+    batch.read<T>({ model, sql, params, orderBy });
+  const tenant = [caller.accountId, caller.env];
 
-  const customer = new DataLoader<string, Customer | null>(async (ids) => {
-    const rows = await prisma.customer.findMany({ where: { id: { in: [...ids] }, ...scope } });
-    const found = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => found.get(id) ?? null);
-  });
-
+  const byId = <T extends { id: string }>(load: (ids: string[]) => Promise<T[]>) =>
+    new DataLoader<string, T | null>(async (ids) => {
+      const found = new Map((await load([...ids])).map((row) => [row.id, row]));
+      return ids.map((id) => found.get(id) ?? null);
+    });
   const byCustomer = <T extends { customerId: string }>(load: (ids: string[]) => Promise<T[]>) =>
     new DataLoader<string, T[]>(async (ids) => byKey(ids, await load([...ids]), (row) => row.customerId));
   const byEntity = <T extends { entityId: string | null }>(load: (ids: string[]) => Promise<T[]>) =>
     new DataLoader<string, T[]>(async (ids) => byKey(ids, await load([...ids]), (row) => row.entityId));
 
-  const customerLevel = (ids: string[]) => ({ customerId: { in: ids }, entityId: null });
-  const entityLevel = (ids: string[]) => ({ entityId: { in: ids } });
+  /** A customer's rows of a model: its own (no entity's), its entities', or all of them. */
+  const ofCustomers = <T extends { customerId: string }>(model: ModelName, orderBy: string, owner: 'customer' | 'entities' | 'any') => {
+    const ownerCondition = { customer: ' AND "entityId" IS NULL', entities: ' AND "entityId" IS NOT NULL', any: '' }[owner];
+    return byCustomer<T>((ids) => rowsOf(model, `SELECT * FROM "${model}" WHERE "customerId" = ANY($1::text[])${ownerCondition}`, [ids], orderBy));
+  };
+  const ofEntities = <T extends { entityId: string | null }>(model: ModelName, orderBy: string) =>
+    byEntity<T>((ids) => rowsOf(model, `SELECT * FROM "${model}" WHERE "entityId" = ANY($1::text[])`, [ids], orderBy));
+
+  const customer = byId<Customer>((ids) =>
+    rowsOf('Customer', 'SELECT * FROM "Customer" WHERE id = ANY($1::text[]) AND "accountId" = $2 AND env = $3::"Environment"', [ids, ...tenant]),
+  );
+
+  /** A child row by its own id, visible only through a live customer of the caller. */
+  const childById = (model: ModelName) =>
+    byId<{ id: string }>((ids) =>
+      rowsOf(
+        model,
+        `SELECT c.* FROM "${model}" c JOIN "Customer" p ON p.id = c."customerId"
+         WHERE c.id = ANY($1::text[]) AND p."accountId" = $2 AND p.env = $3::"Environment" AND p."deletedAt" IS NULL`,
+        [ids, ...tenant],
+      ),
+    );
 
   const pagedLoaders = new Map<string, DataLoader<string, { rows: unknown[] }>>();
   const countLoaders = new Map<PagedChild, DataLoader<string, number>>();
 
-  /** One LATERAL query per relation and page request, whatever the number of parents. */
-  function pagedChildren<K extends PagedChild>(relation: K, customerId: string, args: PageArgs): Promise<Page<PagedRows[K]>> {
+  /** One LATERAL read per relation and page request, whatever the number of parents. */
+  function pagedChildren<K extends PagedChild>(
+    relation: K,
+    customerId: string,
+    args: PageArgs,
+    { withTotalCount }: { withTotalCount: boolean },
+  ): Promise<Page<PagedRows[K]>> {
     const request = pageRequest(args);
+    // Asked for now, the count is read with the page instead of in a round trip of its own. A
+    // failure reaches the client through totalCount, which awaits the same cached promise.
+    if (withTotalCount) childCount(relation).load(customerId).catch(() => {});
     const listKey = `customer.${relation}`;
     const key = decodeCursorOrNone(listKey, request.cursor, request.backward ? 'before' : 'after');
     const loaderKey = JSON.stringify([relation, request]);
     let loader = pagedLoaders.get(loaderKey);
     if (!loader) {
-      const table = PAGED_CHILD_TABLES[relation];
+      const model = PAGED_CHILD_TABLES[relation];
       const comparison = request.backward ? '>' : '<';
       const direction = request.backward ? 'ASC' : 'DESC';
       const keyset = key ? `AND (c."createdAt", c."id") ${comparison} ($2::timestamp(3), $3::text)` : '';
       const sql = `SELECT c.* FROM unnest($1::text[]) AS parent(id)
         CROSS JOIN LATERAL (
-          SELECT * FROM "${table}" c WHERE c."customerId" = parent.id ${keyset}
+          SELECT * FROM "${model}" c WHERE c."customerId" = parent.id ${keyset}
           ORDER BY c."createdAt" ${direction}, c."id" ${direction} LIMIT ${request.limit + 1}
         ) c`;
       loader = new DataLoader(async (ids) => {
         const params: unknown[] = [[...ids]];
-        if (key) params.push(new Date(String(key[0])), String(key[1]));
-        const rows = await prisma.$queryRawUnsafe<{ customerId: string }[]>(sql, ...params);
+        // The cursor's ISO instant, ending in Z: read as timestamp it is the UTC the column holds.
+        if (key) params.push(String(key[0]), String(key[1]));
+        const rows = await rowsOf<{ customerId: string }>(model, sql, params, `r."createdAt" ${direction}, r.id ${direction}`);
         return byKey(ids, rows, (row) => row.customerId).map((group) => ({ rows: group }));
       });
       pagedLoaders.set(loaderKey, loader);
@@ -116,13 +152,13 @@ export function createLoaders(prisma: PrismaClient, caller: Caller) {
   function childCount(relation: PagedChild): DataLoader<string, number> {
     let loader = countLoaders.get(relation);
     if (!loader) {
-      const table = PAGED_CHILD_TABLES[relation];
+      const model = PAGED_CHILD_TABLES[relation];
       loader = new DataLoader(async (ids) => {
-        const rows = await prisma.$queryRawUnsafe<{ customerId: string; count: bigint }[]>(
-          `SELECT "customerId", count(*) AS count FROM "${table}" WHERE "customerId" = ANY($1::text[]) GROUP BY "customerId"`,
-          [...ids],
-        );
-        const counts = new Map(rows.map((row) => [row.customerId, Number(row.count)]));
+        const rows = await batch.read<{ customerId: string; count: number }>({
+          sql: `SELECT "customerId", count(*)::int AS count FROM "${model}" WHERE "customerId" = ANY($1::text[]) GROUP BY "customerId"`,
+          params: [[...ids]],
+        });
+        const counts = new Map(rows.map((row) => [row.customerId, row.count]));
         return ids.map((id) => counts.get(id) ?? 0);
       });
       countLoaders.set(relation, loader);
@@ -131,24 +167,22 @@ export function createLoaders(prisma: PrismaClient, caller: Caller) {
   }
 
   const stats = new DataLoader<string, CustomerStats>(async (ids) => {
-    const rows = await prisma.$queryRawUnsafe<
-      { id: string; invoiceCount: bigint; chargeCount: bigint; spent: { currency: string; amount: string }[] }[]
-    >(
-      `SELECT parent.id,
-         (SELECT count(*) FROM "Invoice" i WHERE i."customerId" = parent.id) AS "invoiceCount",
-         (SELECT count(*) FROM "Charge" c WHERE c."customerId" = parent.id) AS "chargeCount",
+    const rows = await batch.read<{ id: string; invoiceCount: number; chargeCount: number; spent: { currency: string; amount: string }[] }>({
+      sql: `SELECT parent.id,
+         (SELECT count(*)::int FROM "Invoice" i WHERE i."customerId" = parent.id) AS "invoiceCount",
+         (SELECT count(*)::int FROM "Charge" c WHERE c."customerId" = parent.id) AS "chargeCount",
          (SELECT coalesce(json_agg(json_build_object('currency', s.currency, 'amount', s.total::text) ORDER BY s.currency), '[]'::json)
             FROM (SELECT currency, sum(amount) AS total FROM "Charge" c
                   WHERE c."customerId" = parent.id AND c.status = 'SUCCEEDED' GROUP BY currency) s) AS spent
        FROM unnest($1::text[]) AS parent(id)`,
-      [...ids],
-    );
+      params: [[...ids]],
+    });
     const found = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => {
       const row = found.get(id);
       return {
-        invoiceCount: Number(row?.invoiceCount ?? 0),
-        chargeCount: Number(row?.chargeCount ?? 0),
+        invoiceCount: row?.invoiceCount ?? 0,
+        chargeCount: row?.chargeCount ?? 0,
         spentByCurrency: (row?.spent ?? []).map((s) => ({ currency: s.currency, amount: BigInt(s.amount) })),
       };
     });
@@ -156,71 +190,131 @@ export function createLoaders(prisma: PrismaClient, caller: Caller) {
 
   const balanceByFeature = new DataLoader<string, Balance | null>(async (keys) => {
     const pairs = keys.map((key) => JSON.parse(key) as [string, string]);
-    const rows = await prisma.balance.findMany({
-      where: { entityId: null, OR: pairs.map(([customerId, featureId]) => ({ customerId, featureId })) },
-    });
+    const rows = await rowsOf<Balance>(
+      'Balance',
+      `SELECT b.* FROM "Balance" b JOIN unnest($1::text[], $2::text[]) AS k("customerId", "featureId")
+         ON b."customerId" = k."customerId" AND b."featureId" = k."featureId"
+       WHERE b."entityId" IS NULL`,
+      [pairs.map(([customerId]) => customerId), pairs.map(([, featureId]) => featureId)],
+      NEWEST_FIRST,
+    );
+    // Should a customer hold two balances of one feature, the oldest answers.
     const found = new Map(rows.map((row) => [JSON.stringify([row.customerId, row.featureId]), row]));
     return keys.map((key) => found.get(key) ?? null);
   });
 
-  const byId = <T extends { id: string }>(load: (ids: string[]) => Promise<T[]>) =>
-    new DataLoader<string, T | null>(async (ids) => {
-      const found = new Map((await load([...ids])).map((row) => [row.id, row]));
-      return ids.map((id) => found.get(id) ?? null);
-    });
-
   /** Loaders for `node(id)`: a child is visible only through a live customer of the caller. */
   const nodes: Record<Exclude<IdType, 'Account' | 'ApiKey'>, DataLoader<string, { id: string } | null>> = {
     Customer: customer,
-    Subscription: byId((ids) => prisma.subscription.findMany({ where: { id: { in: ids }, ...liveCustomerScope } })),
-    Purchase: byId((ids) => prisma.purchase.findMany({ where: { id: { in: ids }, ...liveCustomerScope } })),
-    Balance: byId((ids) => prisma.balance.findMany({ where: { id: { in: ids }, ...liveCustomerScope } })),
-    Invoice: byId((ids) => prisma.invoice.findMany({ where: { id: { in: ids }, ...liveCustomerScope } })),
-    Charge: byId((ids) => prisma.charge.findMany({ where: { id: { in: ids }, ...liveCustomerScope } })),
-    Entity: byId((ids) => prisma.entity.findMany({ where: { id: { in: ids }, ...liveCustomerScope } })),
-    TrialUsed: byId((ids) => prisma.trialUsed.findMany({ where: { id: { in: ids }, ...liveCustomerScope } })),
-    Reward: byId((ids) => prisma.reward.findMany({ where: { id: { in: ids }, ...liveCustomerScope } })),
-    Referral: byId((ids) => prisma.referral.findMany({ where: { id: { in: ids }, ...liveCustomerScope } })),
-    PaymentMethod: byId((ids) => prisma.paymentMethod.findMany({ where: { id: { in: ids }, ...liveCustomerScope } })),
-    Event: byId((ids) => prisma.event.findMany({ where: { id: { in: ids }, ...scope } })),
+    Subscription: childById('Subscription'),
+    Purchase: childById('Purchase'),
+    Balance: childById('Balance'),
+    Invoice: childById('Invoice'),
+    Charge: childById('Charge'),
+    Entity: childById('Entity'),
+    TrialUsed: childById('TrialUsed'),
+    Reward: childById('Reward'),
+    Referral: childById('Referral'),
+    PaymentMethod: childById('PaymentMethod'),
+    Event: byId((ids) =>
+      rowsOf<Event>('Event', 'SELECT * FROM "Event" WHERE id = ANY($1::text[]) AND "accountId" = $2 AND env = $3::"Environment"', [ids, ...tenant]),
+    ),
   };
+
+  const entities = ofCustomers<Entity>('Entity', NEWEST_FIRST, 'any');
+  const entityLists = {
+    subscriptions: ofEntities<Subscription>('Subscription', NEWEST_FIRST),
+    purchases: ofEntities<Purchase>('Purchase', NEWEST_FIRST),
+    balances: ofEntities<Balance>('Balance', BY_FEATURE),
+  };
+  const entityListsOfCustomers = {
+    subscriptions: ofCustomers<Subscription>('Subscription', NEWEST_FIRST, 'entities'),
+    purchases: ofCustomers<Purchase>('Purchase', NEWEST_FIRST, 'entities'),
+    balances: ofCustomers<Balance>('Balance', BY_FEATURE, 'entities'),
+  };
+
+  /**
+   * A customer's entities, with the lists of theirs that `lists` names read in the same round
+   * trip (by customer) and handed to the entity loaders before the entities are returned.
+   */
+  async function entitiesWithLists(customerId: string, lists: EntityList[]): Promise<Entity[]> {
+    const [rows, ...listRows] = await Promise.all([entities.load(customerId), ...lists.map((list) => entityListsOfCustomers[list].load(customerId))]);
+    lists.forEach((list, index) => {
+      const byEntity = groupBy<{ entityId: string | null }, string | null>(listRows[index], (row) => row.entityId);
+      for (const entity of rows) entityLists[list].prime(entity.id, (byEntity.get(entity.id) ?? []) as never);
+    });
+    return rows;
+  }
+
+  const referrals = ofCustomers<Referral>('Referral', NEWEST_FIRST, 'any');
+  /** Every row that the referrals of a batch of customers point to; each key gets them all. */
+  const referencedBy = <T extends { id: string }>(model: ModelName, sql: string) =>
+    new DataLoader<string, T[]>(async (ids) => {
+      const rows = await rowsOf<T>(model, sql, [[...ids], ...tenant]);
+      return ids.map(() => rows);
+    });
+  const referralRewards = referencedBy<Reward>(
+    'Reward',
+    `SELECT c.* FROM "Reward" c JOIN "Customer" p ON p.id = c."customerId"
+     WHERE c.id IN (SELECT "rewardId" FROM "Referral" WHERE "customerId" = ANY($1::text[]))
+       AND p."accountId" = $2 AND p.env = $3::"Environment" AND p."deletedAt" IS NULL`,
+  );
+  const referredCustomers = referencedBy<Customer>(
+    'Customer',
+    `SELECT * FROM "Customer" WHERE id IN (SELECT "referredCustomerId" FROM "Referral" WHERE "customerId" = ANY($1::text[]))
+       AND "accountId" = $2 AND env = $3::"Environment"`,
+  );
+
+  /**
+   * A customer's referrals, with the rewards and referred customers they point to read in the
+   * same round trip and handed to the node and customer loaders (null for what the caller cannot
+   * see) before the referrals are returned.
+   */
+  async function referralsWith(customerId: string, also: { reward: boolean; referredCustomer: boolean }): Promise<Referral[]> {
+    const [rows, rewards, customers] = await Promise.all([
+      referrals.load(customerId),
+      also.reward ? referralRewards.load(customerId) : undefined,
+      also.referredCustomer ? referredCustomers.load(customerId) : undefined,
+    ]);
+    if (rewards) primeFound(nodes.Reward, rows.map((row) => row.rewardId), rewards);
+    if (customers) primeFound(customer, rows.map((row) => row.referredCustomerId), customers);
+    return rows;
+  }
 
   return {
     customer,
     nodes,
-    subscriptions: byCustomer<Subscription>((ids) =>
-      prisma.subscription.findMany({ where: customerLevel(ids), orderBy: newestFirst }),
-    ),
-    purchases: byCustomer<Purchase>((ids) => prisma.purchase.findMany({ where: customerLevel(ids), orderBy: newestFirst })),
-    balances: byCustomer<Balance>((ids) =>
-      prisma.balance.findMany({ where: customerLevel(ids), orderBy: [{ featureId: 'asc' }, { id: 'asc' }] }),
-    ),
+    subscriptions: ofCustomers<Subscription>('Subscription', NEWEST_FIRST, 'customer'),
+    purchases: ofCustomers<Purchase>('Purchase', NEWEST_FIRST, 'customer'),
+    balances: ofCustomers<Balance>('Balance', BY_FEATURE, 'customer'),
     balanceByFeature: {
       load: (customerId: string, featureId: string) => balanceByFeature.load(JSON.stringify([customerId, featureId])),
     },
-    entities: byCustomer<Entity>((ids) => prisma.entity.findMany({ where: { customerId: { in: ids } }, orderBy: newestFirst })),
-    entitySubscriptions: byEntity<Subscription>((ids) =>
-      prisma.subscription.findMany({ where: entityLevel(ids), orderBy: newestFirst }),
-    ),
-    entityPurchases: byEntity<Purchase>((ids) => prisma.purchase.findMany({ where: entityLevel(ids), orderBy: newestFirst })),
-    entityBalances: byEntity<Balance>((ids) =>
-      prisma.balance.findMany({ where: entityLevel(ids), orderBy: [{ featureId: 'asc' }, { id: 'asc' }] }),
-    ),
-    trialsUsed: byCustomer<TrialUsed>((ids) =>
-      prisma.trialUsed.findMany({ where: { customerId: { in: ids } }, orderBy: newestFirst }),
-    ),
-    rewards: byCustomer<Reward>((ids) => prisma.reward.findMany({ where: { customerId: { in: ids } }, orderBy: newestFirst })),
-    referrals: byCustomer<Referral>((ids) =>
-      prisma.referral.findMany({ where: { customerId: { in: ids } }, orderBy: newestFirst }),
-    ),
+    entitiesWithLists,
+    entityLists,
+    trialsUsed: ofCustomers<TrialUsed>('TrialUsed', NEWEST_FIRST, 'any'),
+    rewards: ofCustomers<Reward>('Reward', NEWEST_FIRST, 'any'),
+    referralsWith,
     defaultPaymentMethod: new DataLoader<string, PaymentMethod | null>(async (ids) => {
-      const rows = await prisma.paymentMethod.findMany({ where: { customerId: { in: [...ids] }, isDefault: true } });
+      const rows = await rowsOf<PaymentMethod>(
+        'PaymentMethod',
+        'SELECT * FROM "PaymentMethod" WHERE "customerId" = ANY($1::text[]) AND "isDefault"',
+        [[...ids]],
+        'r."createdAt", r.id',
+      );
+      // Should two be marked default, the newest answers.
       const found = new Map(rows.map((row) => [row.customerId, row]));
       return ids.map((id) => found.get(id) ?? null);
     }),
     stats,
     pagedChildren,
   };
+}
+
+/** What a loader answers for each of `ids`: the row found with that id, or null. */
+function primeFound<T extends { id: string }>(loader: DataLoader<string, T | null>, ids: (string | null)[], found: T[]) {
+  const byId = new Map(found.map((row) => [row.id, row]));
+  for (const id of ids) if (id) loader.prime(id, byId.get(id) ?? null);
 }
 
 function decodeCursorOrNone(listKey: string, cursor: string | undefined, argument: string) {

@@ -26,7 +26,7 @@ if (!config.databaseUrl) {
   if (result.apiKey) console.log(`Demo API key (${result.apiKey.startsWith('sk_live_') ? 'LIVE' : 'TEST'}): ${result.apiKey}`);
 }
 
-const app = createApp({ prisma: db.prisma, graphiqlApiKey });
+const app = createApp({ db, graphiqlApiKey });
 const server = createHttpServer(app, db);
 server.listen(config.port, () => {
   const address = server.address();

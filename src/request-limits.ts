@@ -1,5 +1,5 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import type { FieldNode, GraphQLError, ValidationContext } from 'graphql';
+import type { ExecutionResult, FieldNode, GraphQLError, ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { operationCost } from './cost.ts';
 import type { Limits } from './limits.ts';
@@ -48,36 +48,41 @@ function pageAwareCostLimit(maxCost: number): Plugin {
 }
 
 /**
- * Stops resolving once the time is up (or the client went away): the executor races the signal,
- * so the answer comes at the deadline even while a resolver still waits on the database.
+ * Answers at the deadline (or when the client went away) even while a resolver still waits on
+ * the database: the executor set before this plugin races the deadline. What was still running
+ * finishes unobserved; its result is dropped. An execution that finished at once (no resolver
+ * waited, as for `{ __typename }`) has nothing to race, and costs no timer.
  */
 function executionTimeout(timeoutMs: number): Plugin {
+  const timedOut = () =>
+    refusal(
+      'EXECUTION_TIMEOUT',
+      `The operation ran longer than ${timeoutMs / 1000} s and was stopped; ask for less. A mutation may still have been applied: read it back, or retry createCustomer with the same Idempotency-Key.`,
+    );
   return {
-    onExecute({ args }) {
-      const deadline = new AbortController();
-      const timer = setTimeout(() => {
-        deadline.abort(
-          refusal(
-            'EXECUTION_TIMEOUT',
-            `The operation ran longer than ${timeoutMs / 1000} s and was stopped; ask for less. A mutation may still have been applied: read it back, or retry createCustomer with the same Idempotency-Key.`,
-          ),
-        );
-      }, timeoutMs);
-      timer.unref();
-      // The client going away also stops execution. Not AbortSignal.any: on Node 20 it keeps every
-      // combined signal alive (nodejs/node#54614), which grew the heap by ~1 KB per request.
-      const clientGone = (args.contextValue as { request?: Request }).request?.signal;
-      const onClientGone = () => deadline.abort(clientGone?.reason);
-      clientGone?.addEventListener('abort', onClientGone, { once: true });
-      Object.assign(args, { signal: deadline.signal });
-      return {
-        onExecuteDone: () => {
+    onExecute({ args, executeFn, setExecuteFn }) {
+      setExecuteFn((executeArgs) => {
+        const started = performance.now();
+        const result = executeFn(executeArgs);
+        if (!isPromiseLike(result)) return result;
+        let stop!: (result: ExecutionResult) => void;
+        const stopped = new Promise<ExecutionResult>((resolve) => (stop = resolve));
+        const timer = setTimeout(() => stop({ errors: [timedOut()] }), timeoutMs - (performance.now() - started));
+        timer.unref();
+        const clientGone = (args.contextValue as { request?: Request }).request?.signal;
+        const onClientGone = () => stop({ errors: [clientGone?.reason] });
+        clientGone?.addEventListener('abort', onClientGone, { once: true });
+        return Promise.race([result, stopped]).finally(() => {
           clearTimeout(timer);
           clientGone?.removeEventListener('abort', onClientGone);
-        },
-      };
+        });
+      });
     },
   };
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | null)?.then === 'function';
 }
 
 function introspectionDisabled(): Plugin {
@@ -94,10 +99,10 @@ function introspectionDisabled(): Plugin {
   };
 }
 
-/** The plugins that hold every request to `limits`; the body size is Yoga's own maxRequestBodySize. */
+/** The plugins that hold every request to `limits`. */
 export function requestLimitPlugins(limits: Limits): Plugin[] {
   return [
-    ...requestInputPlugins(),
+    ...requestInputPlugins(limits.maxBodyBytes),
     armor(limits),
     ...(limits.introspection ? [] : [introspectionDisabled()]),
     pageAwareCostLimit(limits.maxCost),

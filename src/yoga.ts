@@ -1,14 +1,15 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { type Context, createContext } from './context.ts';
-import type { PrismaClient } from './generated/prisma/client.ts';
+import type { Database } from './db.ts';
+import { compiledExecution } from './jit.ts';
 import { type Limits, limitsFromEnv } from './limits.ts';
 import { requestLimitPlugins } from './request-limits.ts';
 import { schema } from './schema/index.ts';
 import { maskError } from './unavailable.ts';
 
 export interface AppOptions {
-  prisma: PrismaClient;
+  db: Database;
   /** Key written into GraphiQL's headers, so the embedded demo's first query just works. */
   graphiqlApiKey?: string;
   plugins?: Plugin[];
@@ -35,15 +36,17 @@ query FirstCustomers {
 }
 `;
 
-export function createApp({ prisma, graphiqlApiKey, plugins = [], limits = limitsFromEnv() }: AppOptions) {
+export function createApp({ db, graphiqlApiKey, plugins = [], limits = limitsFromEnv() }: AppOptions) {
   return createYoga<Record<string, unknown>, Context>({
     schema,
-    context: createContext(prisma),
+    context: createContext(db),
     graphqlEndpoint: '/graphql',
     landingPage: false,
     maskedErrors: { maskError },
-    maxRequestBodySize: limits.maxBodyBytes,
-    plugins: [...plugins, ...requestLimitPlugins(limits)],
+    // src/request-input.ts holds the body to limits.maxBodyBytes while it reads it.
+    maxRequestBodySize: false,
+    // Before the limits: their execution timeout races whatever executor is set before it.
+    plugins: [...plugins, compiledExecution(), ...requestLimitPlugins(limits)],
     renderGraphiQL,
     graphiql: {
       title: 'Customer graph',

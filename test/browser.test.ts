@@ -27,7 +27,7 @@ async function startEmbeddedDemo(): Promise<string> {
   db = await openDatabase({ dataDir: join(folder, 'data') });
   await migrateDatabase(db);
   await seedDemo(db.prisma, { seedApiKey: DEMO_KEY });
-  server = createHttpServer(createApp({ prisma: db.prisma, graphiqlApiKey: DEMO_KEY }), db);
+  server = createHttpServer(createApp({ db, graphiqlApiKey: DEMO_KEY }), db);
   return listenOnLoopback(server);
 }
 

@@ -31,7 +31,7 @@ function createClient(key: string | undefined) {
 beforeAll(async () => {
   testDb = await createTestDatabase();
   apiKey = (await createAccount(testDb.db.prisma, 'Merchant A')).testKey;
-  server = createHttpServer(createApp({ prisma: testDb.db.prisma }), testDb.db);
+  server = createHttpServer(createApp({ db: testDb.db }), testDb.db);
   server.on('request', (request) => methods.push(request.method ?? ''));
   url = await listenOnLoopback(server);
 });

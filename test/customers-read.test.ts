@@ -41,12 +41,16 @@ describe('reading a customer', () => {
   it('writes money as exact decimal strings in the currency\'s own units', async () => {
     const res = await t.request(`mutation { a: createCustomer(input: { currency: "JPY", accountBalance: "1500" }) { customer { accountBalance { amount } } }
       b: createCustomer(input: { currency: "KWD", accountBalance: "-1005" }) { customer { accountBalance { amount } } }
-      c: createCustomer(input: { currency: "USD", accountBalance: "9007199254740993" }) { customer { accountBalance { amount minorUnits } } } }`);
-    expect(res.data).toEqual({
+      c: createCustomer(input: { currency: "USD", accountBalance: "9007199254740993" }) { customer { id accountBalance { amount minorUnits } } } }`);
+    expect(res.data).toMatchObject({
       a: { customer: { accountBalance: { amount: '1500' } } },
       b: { customer: { accountBalance: { amount: '-1.005' } } },
       c: { customer: { accountBalance: { amount: '90071992547409.93', minorUnits: '9007199254740993' } } },
     });
+    // Read back: beyond 2^53, so it must not pass through a JavaScript number on the way.
+    const readBack = await t.request('query($id: ID!) { customer(id: $id) { accountBalanceMinorUnits createdAt } }', { id: res.data!.c.customer.id });
+    expect(readBack.data!.customer.accountBalanceMinorUnits).toBe('9007199254740993');
+    expect(Math.abs(Date.parse(readBack.data!.customer.createdAt) - Date.now())).toBeLessThan(60_000);
   });
 
   it('answers null for an unknown id or another account\'s or environment\'s customer', async () => {

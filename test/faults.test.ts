@@ -111,7 +111,7 @@ if (onPostgres) describe('the database goes away and comes back', () => {
 describe('/ready', () => {
   it('is 503 while migrations are pending and 200 once they are applied', async () => {
     const db = await openDatabase({});
-    const server = createHttpServer(createApp({ prisma: db.prisma }), db);
+    const server = createHttpServer(createApp({ db }), db);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {

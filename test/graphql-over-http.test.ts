@@ -22,7 +22,7 @@ function withKey(input: RequestInfo | URL, init: RequestInit = {}): Promise<Resp
 beforeAll(async () => {
   testDb = await createTestDatabase();
   authorization = `Bearer ${(await createAccount(testDb.db.prisma, 'Merchant A')).testKey}`;
-  server = createHttpServer(createApp({ prisma: testDb.db.prisma }), testDb.db);
+  server = createHttpServer(createApp({ db: testDb.db }), testDb.db);
   url = await listenOnLoopback(server);
 });
 

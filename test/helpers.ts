@@ -61,7 +61,7 @@ export async function createTestApp(options: Partial<AppOptions> = {}) {
   const statements: string[] = [];
   const testDb = await createTestDatabase({ onQuery: ({ query }) => statements.push(query) });
   const { prisma } = testDb.db;
-  const app = createApp({ ...options, prisma });
+  const app = createApp({ ...options, db: testDb.db });
   const merchant = await createAccount(prisma, 'Merchant A');
   const otherMerchant = await createAccount(prisma, 'Merchant B');
 
@@ -89,6 +89,14 @@ export async function createTestApp(options: Partial<AppOptions> = {}) {
     const before = statements.length;
     await run();
     return statements.length - before;
+  }
+
+  // The app caches API keys only once it listens for their changes (src/api-key-cache.ts), which
+  // on PostgreSQL takes a connection of its own. Waiting for it here makes every statement count
+  // the same whenever a test runs: a key is looked up on its first request only.
+  for (let tries = 0; (await countStatements(() => request('{ __typename }'))) > 0; tries++) {
+    if (tries === 500) throw new Error('The app never started caching API keys');
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
   return {

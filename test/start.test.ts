@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { productionLaunch } from '../bench/servers.ts';
 import { DEMO_CUSTOMER_COUNT, seedDemo } from '../src/seed.ts';
 import { createTestDatabase } from './helpers.ts';
 
@@ -17,14 +18,16 @@ interface Started {
 }
 
 /**
- * Starts the server and waits for it to listen: with `npm start` as a new user would, or with
- * the tsx command it wraps, whose exit code is the server's own (npm dies of the signal itself).
+ * Starts the server and waits for it to listen: with `npm start` as a new user would (which builds
+ * dist/ first), or with the node command it wraps, whose exit code is the server's own (npm dies
+ * of the signal itself).
  */
-function start(env: Record<string, string>, command: 'npm start' | 'tsx'): Promise<Started> {
-  const [file, args] = command === 'npm start' ? ['npm', ['start', '--silent']] : [join(root, 'node_modules/.bin/tsx'), ['src/main.ts']];
+function start(env: Record<string, string>, command: 'npm start' | 'node'): Promise<Started> {
+  const launch = productionLaunch();
+  const [file, args] = command === 'npm start' ? ['npm', ['start', '--silent']] : [process.execPath, [...launch.execArgv, 'dist/main.js']];
   const child = spawn(file, args, {
     cwd: root,
-    env: { ...process.env, PORT: '0', DATABASE_URL: '', ...env },
+    env: { ...process.env, ...(command === 'node' ? launch.env : {}), PORT: '0', DATABASE_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -84,7 +87,7 @@ describe('npm start on the embedded database', () => {
     }
     expect(first.output()).toContain('SIGTERM: finishing requests in flight, then closing the database');
 
-    const second = await start({ DATA_DIR: dataDir, SEED_API_KEY: demoKey }, 'tsx');
+    const second = await start({ DATA_DIR: dataDir, SEED_API_KEY: demoKey }, 'node');
     try {
       expect(second.output()).not.toContain('Seeded');
       expect(second.output()).toContain('Migrations: up to date');

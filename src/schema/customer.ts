@@ -1,7 +1,9 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { builder, type SchemaTypes } from '../builder.ts';
 import type { Context } from '../context.ts';
 import type { Customer } from '../generated/prisma/client.ts';
 import { Environment, TaxExempt } from '../generated/prisma/enums.ts';
+import type { EntityList } from '../loaders.ts';
 import type { CustomerFieldsInput } from '../resolvers/customer-input.ts';
 import {
   type CustomerPayload as CustomerPayloadShape,
@@ -23,6 +25,7 @@ import { PaymentMethodRef } from './payment-method.ts';
 import { PurchaseRef } from './purchase.ts';
 import { ReferralRef } from './referral.ts';
 import { RewardRef } from './reward.ts';
+import { selects } from './selection.ts';
 import { SubscriptionRef } from './subscription.ts';
 import { TrialUsedRef } from './trial.ts';
 import { UserErrorRef } from './user-error.ts';
@@ -114,6 +117,8 @@ const CustomerStatsRef = builder.objectRef<Customer>('CustomerStats').implement(
 
 const isDeleted = (customer: Customer) => customer.deletedAt !== null;
 
+const ENTITY_LISTS: EntityList[] = ['subscriptions', 'purchases', 'balances'];
+
 /** Personal data reads as null on a deleted customer (a tombstone), whatever is stored. */
 function personal<T>(read: (customer: Customer) => T) {
   return (customer: Customer): T | null => (isDeleted(customer) ? null : read(customer));
@@ -124,12 +129,12 @@ function emptyPage<T>(): Page<T> {
 }
 
 function pagedChild(relation: 'invoices' | 'charges' | 'events') {
-  return (customer: Customer, args: PageArgs, ctx: Context): never => {
+  return (customer: Customer, args: PageArgs, ctx: Context, info: GraphQLResolveInfo): never => {
     if (isDeleted(customer) && relation !== 'events') {
       pageRequest(args);
       return emptyPage() as never;
     }
-    return ctx.loaders.pagedChildren(relation, customer.id, args) as never;
+    return ctx.loaders.pagedChildren(relation, customer.id, args, { withTotalCount: selects(info, 'totalCount') }) as never;
   };
 }
 
@@ -254,7 +259,8 @@ export const CustomerRef = builder.prismaObject('Customer', {
     entities: t.field({
       type: [EntityRef],
       description: 'Seats or workspaces, newest first.',
-      resolve: (c, _args, ctx) => (isDeleted(c) ? [] : ctx.loaders.entities.load(c.id)),
+      resolve: (c, _args, ctx, info) =>
+        isDeleted(c) ? [] : ctx.loaders.entitiesWithLists(c.id, ENTITY_LISTS.filter((list) => selects(info, list))),
     }),
     trialsUsed: t.field({
       type: [TrialUsedRef],
@@ -269,7 +275,8 @@ export const CustomerRef = builder.prismaObject('Customer', {
     referrals: t.field({
       type: [ReferralRef],
       description: 'Referrals this customer made, newest first.',
-      resolve: (c, _args, ctx) => (isDeleted(c) ? [] : ctx.loaders.referrals.load(c.id)),
+      resolve: (c, _args, ctx, info) =>
+        isDeleted(c) ? [] : ctx.loaders.referralsWith(c.id, { reward: selects(info, 'reward'), referredCustomer: selects(info, 'referredCustomer') }),
     }),
     paymentMethod: t.field({
       type: PaymentMethodRef,

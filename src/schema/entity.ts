@@ -16,17 +16,17 @@ export const EntityRef = builder.prismaObject('Entity', {
     subscriptions: t.field({
       type: [SubscriptionRef],
       description: 'Subscriptions of this entity, newest first.',
-      resolve: (entity, _args, ctx) => ctx.loaders.entitySubscriptions.load(entity.id),
+      resolve: (entity, _args, ctx) => ctx.loaders.entityLists.subscriptions.load(entity.id),
     }),
     purchases: t.field({
       type: [PurchaseRef],
       description: 'One-off purchases of this entity, newest first.',
-      resolve: (entity, _args, ctx) => ctx.loaders.entityPurchases.load(entity.id),
+      resolve: (entity, _args, ctx) => ctx.loaders.entityLists.purchases.load(entity.id),
     }),
     balances: t.field({
       type: [BalanceRef],
       description: 'Feature balances of this entity, by feature id.',
-      resolve: (entity, _args, ctx) => ctx.loaders.entityBalances.load(entity.id),
+      resolve: (entity, _args, ctx) => ctx.loaders.entityLists.balances.load(entity.id),
     }),
   }),
 });

@@ -9,7 +9,7 @@ import { createApp } from '../../src/yoga.ts';
 const config = loadConfig();
 const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
 await migrateDatabase(db);
-const server = createHttpServer(createApp({ prisma: db.prisma }), db);
+const server = createHttpServer(createApp({ db }), db);
 server.listen(config.port, '127.0.0.1', () => {
   const address = server.address();
   console.log(JSON.stringify({ port: typeof address === 'object' && address ? address.port : config.port }));

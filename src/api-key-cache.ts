@@ -1,0 +1,60 @@
+import { LRUCache } from 'lru-cache';
+import type { Caller } from './auth.ts';
+import type { Database } from './db.ts';
+
+/**
+ * The channel the trigger of prisma/migrations/20261124000000_api_key_notify notifies with the
+ * hash of every API key revoked, changed or deleted, and with '' when the table is truncated.
+ */
+export const API_KEY_CHANNEL = 'api_key_changed';
+
+/**
+ * Keys in use at once by a process's merchants; beyond it the least recently used key is looked
+ * up again. Only keys that authenticated are kept, so random keys cannot fill it.
+ */
+const MAX_CACHED_KEYS = 10_000;
+
+export interface ApiKeyCache {
+  /** The caller of the key with this hash: from the cache when it is known to be current, else from `lookUp`. */
+  caller(hash: string, lookUp: () => Promise<Caller | undefined>): Promise<Caller | undefined>;
+}
+
+/**
+ * Callers of authenticated API keys, by key hash. A cached caller is used only once the process
+ * has caught up with the database's notifications (one shared round trip on the listening
+ * connection), so a key revoked, by whichever process, before a request began is refused by that
+ * request. While nothing listens (not yet, or the connection is lost) every key is looked up.
+ */
+export function createApiKeyCache(db: Pick<Database, 'listen'>): ApiKeyCache {
+  const callers = new LRUCache<string, Caller>({ max: MAX_CACHED_KEYS });
+  let listening = false;
+  // Counts what may have made a cached caller wrong. A lookup during which it moved may have
+  // read the row before the change: its answer is used once but not kept.
+  let changes = 0;
+
+  const notifications = db.listen(API_KEY_CHANNEL, {
+    onNotification(hash) {
+      changes++;
+      if (hash) callers.delete(hash);
+      else callers.clear();
+    },
+    onListening(now) {
+      changes++;
+      listening = now;
+      callers.clear();
+    },
+  });
+
+  return {
+    async caller(hash, lookUp) {
+      if (listening && callers.has(hash) && (await notifications.catchUp())) {
+        const cached = callers.get(hash);
+        if (cached) return cached;
+      }
+      const changesBefore = changes;
+      const caller = await lookUp();
+      if (caller && listening && changes === changesBefore) callers.set(hash, caller);
+      return caller;
+    },
+  };
+}
