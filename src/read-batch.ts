@@ -4,37 +4,31 @@ import { getDatamodel } from './generated/pothos-types.ts';
 const models = getDatamodel().datamodel.models;
 export type ModelName = keyof typeof models & string;
 
-/** Columns that JSON cannot carry as they are: BigInt goes as text, a timestamp without its zone. */
-function awkwardColumns(model: ModelName) {
+/**
+ * How a row of a model travels as JSON: its BigInt columns as exact decimal text (r being the
+ * row's alias), its timestamps without their zone; `decode` turns it back into what Prisma returns.
+ */
+function jsonCodec(model: ModelName) {
   const scalars = models[model].fields.filter((field) => field.kind === 'scalar');
+  const bigints = scalars.filter((field) => field.type === 'BigInt').map((field) => field.name);
+  const timestamps = scalars.filter((field) => field.type === 'DateTime').map((field) => field.name);
   return {
-    bigints: scalars.filter((field) => field.type === 'BigInt').map((field) => field.name),
-    timestamps: scalars.filter((field) => field.type === 'DateTime').map((field) => field.name),
+    rowAsJson: bigints.length
+      ? `to_jsonb(r) || jsonb_build_object(${bigints.map((name) => `'${name}', r."${name}"::text`).join(', ')})`
+      : 'to_jsonb(r)',
+    decode(row: Record<string, unknown>): Record<string, unknown> {
+      for (const name of bigints) if (row[name] != null) row[name] = BigInt(row[name] as string);
+      // Columns are timestamp(3) without time zone, holding UTC as Prisma writes it.
+      for (const name of timestamps) if (row[name] != null) row[name] = new Date(`${row[name]}Z`);
+      return row;
+    },
   };
 }
 
-const columnsByModel = new Map<ModelName, ReturnType<typeof awkwardColumns>>();
-function columnsOf(model: ModelName) {
-  let columns = columnsByModel.get(model);
-  if (!columns) columnsByModel.set(model, (columns = awkwardColumns(model)));
-  return columns;
-}
-
-/** A row of `model` (aliased r) as JSON, with its BigInt columns as exact decimal text. */
-function rowAsJson(model: ModelName): string {
-  const { bigints } = columnsOf(model);
-  if (bigints.length === 0) return 'to_jsonb(r)';
-  return `to_jsonb(r) || jsonb_build_object(${bigints.map((name) => `'${name}', r."${name}"::text`).join(', ')})`;
-}
-
-/** Turns a row read as JSON back into what Prisma returns for the model: Date and bigint values. */
-function decodeRow(model: ModelName, row: Record<string, unknown>): Record<string, unknown> {
-  const { bigints, timestamps } = columnsOf(model);
-  for (const name of bigints) if (row[name] != null) row[name] = BigInt(row[name] as string);
-  // Columns are timestamp(3) without time zone, holding UTC as Prisma writes it.
-  for (const name of timestamps) if (row[name] != null) row[name] = new Date(`${row[name]}Z`);
-  return row;
-}
+const codecs = Object.fromEntries(Object.keys(models).map((model) => [model, jsonCodec(model as ModelName)])) as Record<
+  ModelName,
+  ReturnType<typeof jsonCodec>
+>;
 
 export interface Read {
   /** A SELECT whose placeholders are its own `$1…$n`. */
@@ -68,7 +62,7 @@ export function createReadBatch(db: Pick<Database, 'read'>) {
       const offset = params.length;
       params.push(...read.params);
       const sql = read.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
-      const element = read.model ? rowAsJson(read.model) : 'to_jsonb(r)';
+      const element = read.model ? codecs[read.model].rowAsJson : 'to_jsonb(r)';
       const order = read.orderBy ? ` ORDER BY ${read.orderBy}` : '';
       return `(SELECT coalesce(json_agg(${element}${order}), '[]'::json) FROM (${sql}) r) AS "${index}"`;
     });
@@ -76,7 +70,7 @@ export function createReadBatch(db: Pick<Database, 'read'>) {
       const [row] = await db.read<Record<string, Record<string, unknown>[]>>(`SELECT ${columns.join(',\n')}`, params);
       reads.forEach((read, index) => {
         const rows = row[String(index)];
-        read.resolve(read.model ? rows.map((r) => decodeRow(read.model!, r)) : rows);
+        read.resolve(read.model ? rows.map(codecs[read.model].decode) : rows);
       });
     } catch (error) {
       for (const read of reads) read.reject(error);
