@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -173,12 +174,24 @@ function listenOnPostgres(databaseUrl: string, channel: string, handlers: Channe
   };
 }
 
+/**
+ * Reads prepared on one pooled connection before it is closed for a fresh one: each holds its plan
+ * in the server's memory for as long as the connection lives.
+ */
+const MAX_PREPARED_READS = 100;
+
 async function openPostgres(databaseUrl: string, options: DatabaseOptions): Promise<Database> {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // Planning a merged read (src/read-batch.ts) costs several times its execution, and the
+    // default plan cache keeps planning it for each execution's values. Its lookups by key plan
+    // the same for any value. Only reads are prepared (named): Prisma's statements are unnamed,
+    // planned each time whatever this says.
+    options: '-c plan_cache_mode=force_generic_plan',
   });
+  const preparedReads = new WeakMap<pg.PoolClient, Set<string>>();
   // An idle client that loses its server must not crash the process.
   pool.on('error', () => {});
   const prisma = createPrisma(new PrismaPg(pool), options.onQuery);
@@ -188,9 +201,18 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
     description: describeDatabaseUrl(databaseUrl),
     async read<Row>(sql: string, params: unknown[]) {
       const started = performance.now();
-      const { rows } = await pool.query(sql, params);
-      options.onQuery?.({ query: sql, duration: performance.now() - started });
-      return rows as Row[];
+      const client = await pool.connect();
+      const prepared = preparedReads.get(client) ?? new Set();
+      preparedReads.set(client, prepared);
+      const name = `read_${hash('sha1', sql, 'base64url')}`;
+      prepared.add(name);
+      try {
+        const { rows } = await client.query({ name, text: sql, values: params });
+        options.onQuery?.({ query: sql, duration: performance.now() - started });
+        return rows as Row[];
+      } finally {
+        client.release(prepared.size > MAX_PREPARED_READS);
+      }
     },
     async openSession() {
       const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });

@@ -55,13 +55,20 @@ function byKey<T, K>(keys: readonly K[], rows: T[], keyOf: (row: T) => K): T[][]
 }
 
 const NEWEST_FIRST = 'r."createdAt" DESC, r.id DESC';
+
+/**
+ * The ids in $1 of customers of the caller ($2 account, $3 environment). Reads keyed by customer
+ * id select through it, so that they can start before the customer itself is known to be the
+ * caller's (customer(id) reads its relations in the customer's own round trip).
+ */
+const CALLERS_CUSTOMERS = 'ARRAY(SELECT id FROM "Customer" WHERE id = ANY($1::text[]) AND "accountId" = $2 AND env = $3::"Environment")';
 const BY_FEATURE = 'r."featureId", r.id';
 
 /**
  * Per-request DataLoaders: whatever number of customers a request touches, each relation it
  * selects is one read, and the reads of one selection level go to the database together as one
- * statement (src/read-batch.ts). Every loader is scoped to the caller's account and environment,
- * so an id of another tenant loads as null.
+ * statement (src/read-batch.ts). Every loader is scoped to the caller's account and environment in
+ * its SQL, so an id of another tenant loads as null, and its relations as nothing.
  */
 export function createLoaders(db: Pick<Database, 'read'>, caller: Caller) {
   const batch = createReadBatch(db);
@@ -82,7 +89,9 @@ export function createLoaders(db: Pick<Database, 'read'>, caller: Caller) {
   /** A customer's rows of a model: its own (no entity's), its entities', or all of them. */
   const ofCustomers = <T extends { customerId: string }>(model: ModelName, orderBy: string, owner: 'customer' | 'entities' | 'any') => {
     const ownerCondition = { customer: ' AND "entityId" IS NULL', entities: ' AND "entityId" IS NOT NULL', any: '' }[owner];
-    return byCustomer<T>((ids) => rowsOf(model, `SELECT * FROM "${model}" WHERE "customerId" = ANY($1::text[])${ownerCondition}`, [ids], orderBy));
+    return byCustomer<T>((ids) =>
+      rowsOf(model, `SELECT * FROM "${model}" WHERE "customerId" = ANY(${CALLERS_CUSTOMERS})${ownerCondition}`, [ids, ...tenant], orderBy),
+    );
   };
   const ofEntities = <T extends { entityId: string | null }>(model: ModelName, orderBy: string) =>
     byEntity<T>((ids) => rowsOf(model, `SELECT * FROM "${model}" WHERE "entityId" = ANY($1::text[])`, [ids], orderBy));
@@ -124,14 +133,14 @@ export function createLoaders(db: Pick<Database, 'read'>, caller: Caller) {
       const model = PAGED_CHILD_TABLES[relation];
       const comparison = request.backward ? '>' : '<';
       const direction = request.backward ? 'ASC' : 'DESC';
-      const keyset = key ? `AND (c."createdAt", c."id") ${comparison} ($2::timestamp(3), $3::text)` : '';
-      const sql = `SELECT c.* FROM unnest($1::text[]) AS parent(id)
+      const keyset = key ? `AND (c."createdAt", c."id") ${comparison} ($4::timestamp(3), $5::text)` : '';
+      const sql = `SELECT c.* FROM unnest(${CALLERS_CUSTOMERS}) AS parent(id)
         CROSS JOIN LATERAL (
           SELECT * FROM "${model}" c WHERE c."customerId" = parent.id ${keyset}
           ORDER BY c."createdAt" ${direction}, c."id" ${direction} LIMIT ${request.limit + 1}
         ) c`;
       loader = new DataLoader(async (ids) => {
-        const params: unknown[] = [[...ids]];
+        const params: unknown[] = [[...ids], ...tenant];
         // The cursor's ISO instant, ending in Z: read as timestamp it is the UTC the column holds.
         if (key) params.push(String(key[0]), String(key[1]));
         const rows = await rowsOf<{ customerId: string }>(model, sql, params, `r."createdAt" ${direction}, r.id ${direction}`);
@@ -155,8 +164,8 @@ export function createLoaders(db: Pick<Database, 'read'>, caller: Caller) {
       const model = PAGED_CHILD_TABLES[relation];
       loader = new DataLoader(async (ids) => {
         const rows = await batch.read<{ customerId: string; count: number }>({
-          sql: `SELECT "customerId", count(*)::int AS count FROM "${model}" WHERE "customerId" = ANY($1::text[]) GROUP BY "customerId"`,
-          params: [[...ids]],
+          sql: `SELECT "customerId", count(*)::int AS count FROM "${model}" WHERE "customerId" = ANY(${CALLERS_CUSTOMERS}) GROUP BY "customerId"`,
+          params: [[...ids], ...tenant],
         });
         const counts = new Map(rows.map((row) => [row.customerId, row.count]));
         return ids.map((id) => counts.get(id) ?? 0);
@@ -174,8 +183,8 @@ export function createLoaders(db: Pick<Database, 'read'>, caller: Caller) {
          (SELECT coalesce(json_agg(json_build_object('currency', s.currency, 'amount', s.total::text) ORDER BY s.currency), '[]'::json)
             FROM (SELECT currency, sum(amount) AS total FROM "Charge" c
                   WHERE c."customerId" = parent.id AND c.status = 'SUCCEEDED' GROUP BY currency) s) AS spent
-       FROM unnest($1::text[]) AS parent(id)`,
-      params: [[...ids]],
+       FROM unnest(${CALLERS_CUSTOMERS}) AS parent(id)`,
+      params: [[...ids], ...tenant],
     });
     const found = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => {
@@ -192,10 +201,10 @@ export function createLoaders(db: Pick<Database, 'read'>, caller: Caller) {
     const pairs = keys.map((key) => JSON.parse(key) as [string, string]);
     const rows = await rowsOf<Balance>(
       'Balance',
-      `SELECT b.* FROM "Balance" b JOIN unnest($1::text[], $2::text[]) AS k("customerId", "featureId")
+      `SELECT b.* FROM "Balance" b JOIN unnest($1::text[], $4::text[]) AS k("customerId", "featureId")
          ON b."customerId" = k."customerId" AND b."featureId" = k."featureId"
-       WHERE b."entityId" IS NULL`,
-      [pairs.map(([customerId]) => customerId), pairs.map(([, featureId]) => featureId)],
+       WHERE b."entityId" IS NULL AND b."customerId" = ANY(${CALLERS_CUSTOMERS})`,
+      [pairs.map(([customerId]) => customerId), ...tenant, pairs.map(([, featureId]) => featureId)],
       NEWEST_FIRST,
     );
     // Should a customer hold two balances of one feature, the oldest answers.
@@ -256,12 +265,12 @@ export function createLoaders(db: Pick<Database, 'read'>, caller: Caller) {
   const referralRewards = referencedBy<Reward>(
     'Reward',
     `SELECT c.* FROM "Reward" c JOIN "Customer" p ON p.id = c."customerId"
-     WHERE c.id IN (SELECT "rewardId" FROM "Referral" WHERE "customerId" = ANY($1::text[]))
+     WHERE c.id IN (SELECT "rewardId" FROM "Referral" WHERE "customerId" = ANY(${CALLERS_CUSTOMERS}))
        AND p."accountId" = $2 AND p.env = $3::"Environment" AND p."deletedAt" IS NULL`,
   );
   const referredCustomers = referencedBy<Customer>(
     'Customer',
-    `SELECT * FROM "Customer" WHERE id IN (SELECT "referredCustomerId" FROM "Referral" WHERE "customerId" = ANY($1::text[]))
+    `SELECT * FROM "Customer" WHERE id IN (SELECT "referredCustomerId" FROM "Referral" WHERE "customerId" = ANY(${CALLERS_CUSTOMERS}))
        AND "accountId" = $2 AND env = $3::"Environment"`,
   );
 
@@ -298,8 +307,8 @@ export function createLoaders(db: Pick<Database, 'read'>, caller: Caller) {
     defaultPaymentMethod: new DataLoader<string, PaymentMethod | null>(async (ids) => {
       const rows = await rowsOf<PaymentMethod>(
         'PaymentMethod',
-        'SELECT * FROM "PaymentMethod" WHERE "customerId" = ANY($1::text[]) AND "isDefault"',
-        [[...ids]],
+        `SELECT * FROM "PaymentMethod" WHERE "customerId" = ANY(${CALLERS_CUSTOMERS}) AND "isDefault"`,
+        [[...ids], ...tenant],
         'r."createdAt", r.id',
       );
       // Should two be marked default, the newest answers.

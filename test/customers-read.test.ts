@@ -89,6 +89,38 @@ describe('reading a customer', () => {
     const tooMany = await t.request('query($id: ID!) { customer(id: $id) { invoices(first: 101) { edges { node { id } } } } }', { id: customerId });
     expect(tooMany.errors![0].message).toContain('Argument "first"');
   });
+
+  it('answers in one round trip what the customers list answers level by level: aliases, fragments, variables, wrong arguments', async () => {
+    const fragment = 'fragment Lists on Customer { id subscriptions { id } purchases { id } rewards { id } trialsUsed { id } paymentMethod { id } events { edges { node { type } } } }';
+    const { id: customerId, email } = data.customers.find((c) => c.email && !c.deletedAt)!;
+    const latest = (await t.request('query($id: ID!) { customer(id: $id) { invoices(first: 1) { pageInfo { endCursor } } } }', { id: customerId })).data!
+      .customer.invoices.pageInfo.endCursor;
+    const variables = { id: customerId, n: 2, after: latest, feature: data.balances.find((b) => b.customerId === customerId && !b.entityId)?.featureId ?? 'none' };
+    const both = async (selection: string) => {
+      const declared = '$n: Int, $after: String, $feature: String!';
+      const byId = await t.request(`query($id: ID!, ${declared}) { customer(id: $id) { ${selection} } } ${fragment}`, variables);
+      const byList = await t.request(
+        `query($email: String!, ${declared}) { customers(first: 1, filter: { email: $email }) { edges { node { ${selection} } } } } ${fragment}`,
+        { ...variables, id: undefined, email },
+      );
+      return { byId, byList };
+    };
+
+    const { byId, byList } = await both(`
+      ...Lists
+      latest: invoices(first: 1) { edges { node { id } } }
+      older: invoices(first: $n, after: $after) { totalCount edges { cursor node { id total { amount } } } }
+      ... on Customer { feature: balance(featureId: $feature) { id remaining } entities { id balances { id } } }
+      referrals { id reward { code } referredCustomer { id } }
+      stats { invoiceCount totalSpent { amount } }`);
+    expect(byId.errors).toBeUndefined();
+    expect(byId.data!.customer.older.edges.length).toBeGreaterThan(0);
+    expect(byId.data!.customer).toEqual(byList.data!.customers.edges[0].node);
+
+    const wrong = await both('...Lists older: invoices(first: $n, after: $after) { totalCount } balance(featureId: $feature) { id } tooMany: charges(first: 101) { totalCount }');
+    expect(wrong.byId.errors!.map((e) => [e.path!.slice(1), e.message])).toEqual(wrong.byList.errors!.map((e) => [e.path!.slice(4), e.message]));
+    expect(wrong.byId.errors!.map((e) => e.message)).toEqual([expect.stringContaining('Argument "first"')]);
+  });
 });
 
 describe('node and nodes', () => {

@@ -1,4 +1,4 @@
-import type { GraphQLResolveInfo } from 'graphql';
+import { type GraphQLObjectType, type GraphQLResolveInfo, getArgumentValues } from 'graphql';
 import { builder, type SchemaTypes } from '../builder.ts';
 import type { Context } from '../context.ts';
 import type { Customer } from '../generated/prisma/client.ts';
@@ -25,7 +25,7 @@ import { PaymentMethodRef } from './payment-method.ts';
 import { PurchaseRef } from './purchase.ts';
 import { ReferralRef } from './referral.ts';
 import { RewardRef } from './reward.ts';
-import { selects } from './selection.ts';
+import { type Selection, selectedFieldNodes, selects } from './selection.ts';
 import { SubscriptionRef } from './subscription.ts';
 import { TrialUsedRef } from './trial.ts';
 import { UserErrorRef } from './user-error.ts';
@@ -128,14 +128,74 @@ function emptyPage<T>(): Page<T> {
   return toPage<T>([], { backward: false, limit: 0 }, () => '', async () => 0);
 }
 
-function pagedChild(relation: 'invoices' | 'charges' | 'events') {
-  return (customer: Customer, args: PageArgs, ctx: Context, info: GraphQLResolveInfo): never => {
-    if (isDeleted(customer) && relation !== 'events') {
+type RelationLoad = (customerId: string, args: Record<string, unknown>, ctx: Context, selection: Selection) => Promise<unknown>;
+
+const pagedLoad =
+  (relation: 'invoices' | 'charges' | 'events'): RelationLoad =>
+  (customerId, args, ctx, selection) =>
+    ctx.loaders.pagedChildren(relation, customerId, args as PageArgs, { withTotalCount: selects(selection, 'totalCount') });
+
+/**
+ * How each relation of a customer is read, by the customer's id. The relation's field resolves
+ * with it, and customer(id) starts the reads of the relations it selects together with the
+ * customer's own (startRelationReads), so that the whole customer costs one round trip.
+ */
+const relationLoads = {
+  subscriptions: (customerId, _args, ctx) => ctx.loaders.subscriptions.load(customerId),
+  purchases: (customerId, _args, ctx) => ctx.loaders.purchases.load(customerId),
+  balances: (customerId, _args, ctx) => ctx.loaders.balances.load(customerId),
+  balance: (customerId, args, ctx) => ctx.loaders.balanceByFeature.load(customerId, args.featureId as string),
+  entities: (customerId, _args, ctx, selection) =>
+    ctx.loaders.entitiesWithLists(customerId, ENTITY_LISTS.filter((list) => selects(selection, list))),
+  trialsUsed: (customerId, _args, ctx) => ctx.loaders.trialsUsed.load(customerId),
+  rewards: (customerId, _args, ctx) => ctx.loaders.rewards.load(customerId),
+  referrals: (customerId, _args, ctx, selection) =>
+    ctx.loaders.referralsWith(customerId, { reward: selects(selection, 'reward'), referredCustomer: selects(selection, 'referredCustomer') }),
+  paymentMethod: (customerId, _args, ctx) => ctx.loaders.defaultPaymentMethod.load(customerId),
+  // The fields of stats read it.
+  stats: (customerId, _args, ctx) => ctx.loaders.stats.load(customerId),
+  invoices: pagedLoad('invoices'),
+  charges: pagedLoad('charges'),
+  events: pagedLoad('events'),
+} satisfies Record<string, RelationLoad>;
+
+/** A relation field's resolver: its load, or `whenDeleted` on a deleted customer. */
+function relation(name: Exclude<keyof typeof relationLoads, 'stats'>, whenDeleted: () => unknown) {
+  return (customer: Customer, args: object, ctx: Context, selection: Selection): never =>
+    (isDeleted(customer) ? whenDeleted() : relationLoads[name](customer.id, args as Record<string, unknown>, ctx, selection)) as never;
+}
+
+function pagedChild(name: 'invoices' | 'charges' | 'events') {
+  return (customer: Customer, args: PageArgs, ctx: Context, selection: Selection): never => {
+    // A deleted customer's events stay readable: they are its history.
+    if (isDeleted(customer) && name !== 'events') {
       pageRequest(args);
       return emptyPage() as never;
     }
-    return ctx.loaders.pagedChildren(relation, customer.id, args, { withTotalCount: selects(info, 'totalCount') }) as never;
+    return relationLoads[name](customer.id, args as Record<string, unknown>, ctx, selection) as never;
   };
+}
+
+/**
+ * Starts the reads of the relations that `info` (a field answering customers) selects on Customer,
+ * for the customers with these ids, in the turn in which the customers themselves are read: they go
+ * to the database in the same statement, and the relation fields find them in the loaders. A read
+ * of a customer that is not the caller's finds nothing; a relation whose arguments are wrong
+ * reports it when it resolves.
+ */
+export function startRelationReads(customerIds: string[], ctx: Context, info: GraphQLResolveInfo) {
+  const customerFields = (info.schema.getType('Customer') as GraphQLObjectType).getFields();
+  for (const node of selectedFieldNodes(info, { name: 'Customer', schema: info.schema })) {
+    const name = node.name.value;
+    if (!Object.hasOwn(relationLoads, name)) continue;
+    try {
+      const args = getArgumentValues(customerFields[name], node, info.variableValues);
+      const selection = { fieldNodes: [node], fragments: info.fragments };
+      for (const id of customerIds) relationLoads[name as keyof typeof relationLoads](id, args, ctx, selection).catch(() => {});
+    } catch {
+      // The field reports its own arguments' errors.
+    }
+  }
 }
 
 const totalCountField = {
@@ -237,52 +297,50 @@ export const CustomerRef = builder.prismaObject('Customer', {
     subscriptions: t.field({
       type: [SubscriptionRef],
       description: 'The customer\'s own subscriptions (not its entities\'), newest first.',
-      resolve: (c, _args, ctx) => (isDeleted(c) ? [] : ctx.loaders.subscriptions.load(c.id)),
+      resolve: relation('subscriptions', () => []),
     }),
     purchases: t.field({
       type: [PurchaseRef],
       description: 'The customer\'s own one-off purchases, newest first.',
-      resolve: (c, _args, ctx) => (isDeleted(c) ? [] : ctx.loaders.purchases.load(c.id)),
+      resolve: relation('purchases', () => []),
     }),
     balances: t.field({
       type: [BalanceRef],
       description: 'The customer\'s own feature balances, by feature id.',
-      resolve: (c, _args, ctx) => (isDeleted(c) ? [] : ctx.loaders.balances.load(c.id)),
+      resolve: relation('balances', () => []),
     }),
     balance: t.field({
       type: BalanceRef,
       nullable: true,
       description: 'The customer\'s own balance of one feature, or null when it has none.',
       args: { featureId: t.arg.string({ required: true, description: 'The feature, e.g. "api_calls".' }) },
-      resolve: (c, args, ctx) => (isDeleted(c) ? null : ctx.loaders.balanceByFeature.load(c.id, args.featureId)),
+      resolve: relation('balance', () => null),
     }),
     entities: t.field({
       type: [EntityRef],
       description: 'Seats or workspaces, newest first.',
-      resolve: (c, _args, ctx, info) =>
-        isDeleted(c) ? [] : ctx.loaders.entitiesWithLists(c.id, ENTITY_LISTS.filter((list) => selects(info, list))),
+      resolve: relation('entities', () => []),
     }),
     trialsUsed: t.field({
       type: [TrialUsedRef],
       description: 'Trials the customer has used, newest first.',
-      resolve: (c, _args, ctx) => (isDeleted(c) ? [] : ctx.loaders.trialsUsed.load(c.id)),
+      resolve: relation('trialsUsed', () => []),
     }),
     rewards: t.field({
       type: [RewardRef],
       description: 'Discounts and free products granted, newest first.',
-      resolve: (c, _args, ctx) => (isDeleted(c) ? [] : ctx.loaders.rewards.load(c.id)),
+      resolve: relation('rewards', () => []),
     }),
     referrals: t.field({
       type: [ReferralRef],
       description: 'Referrals this customer made, newest first.',
-      resolve: (c, _args, ctx, info) =>
-        isDeleted(c) ? [] : ctx.loaders.referralsWith(c.id, { reward: selects(info, 'reward'), referredCustomer: selects(info, 'referredCustomer') }),
+      resolve: relation('referrals', () => []),
     }),
     paymentMethod: t.field({
       type: PaymentMethodRef,
       nullable: true,
       description: 'The default payment method.',
-      resolve: (c, _args, ctx) => (isDeleted(c) ? null : ctx.loaders.defaultPaymentMethod.load(c.id)),
+      resolve: relation('paymentMethod', () => null),
     }),
     stats: t.field({
       type: CustomerStatsRef,
@@ -308,7 +366,7 @@ export const CustomerRef = builder.prismaObject('Customer', {
   }),
 });
 
-keyedById(CustomerRef, 'Customer');
+keyedById(CustomerRef, 'Customer', startRelationReads);
 
 builder.prismaObjectField('Referral', 'referredCustomer', (t) =>
   t.field({
@@ -379,7 +437,11 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'A customer by id; null when no customer of the caller\'s account and environment has it. A deleted one reads as a tombstone.',
     args: { id: t.arg.id({ required: true, description: 'The customer\'s id, `cus_…`.' }) },
-    resolve: (_root, args, ctx) => ctx.loaders.customer.load(String(args.id)),
+    resolve: (_root, args, ctx, info) => {
+      const customer = ctx.loaders.customer.load(String(args.id));
+      startRelationReads([String(args.id)], ctx, info);
+      return customer;
+    },
   }),
   customers: t.connection(
     {
