@@ -178,7 +178,7 @@ function listenOnPostgres(databaseUrl: string, channel: string, handlers: Channe
  * Reads prepared on one pooled connection before it is closed for a fresh one: each holds its plan
  * in the server's memory for as long as the connection lives.
  */
-const MAX_PREPARED_READS = 100;
+export const MAX_PREPARED_READS = 100;
 
 async function openPostgres(databaseUrl: string, options: DatabaseOptions): Promise<Database> {
   const pool = new pg.Pool({

@@ -1,0 +1,37 @@
+// Reads outside transactions (src/read-batch.ts sends its merged statements through them). On
+// PostgreSQL they run as named prepared statements with generic plans, planned once per
+// connection, and a connection holds a bounded number of them; on PGlite they go through Prisma,
+// unprepared.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_PREPARED_READS } from '../src/db.ts';
+import { createTestDatabase, onPostgres, type TestDatabase } from './helpers.ts';
+
+describe('db.read', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase({ poolSize: 1 });
+  });
+  afterAll(() => database.drop());
+
+  const preparedReads = () =>
+    database.db.read<{ statement: string; generic: number; custom: number }>(
+      'SELECT statement, generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE name LIKE $1',
+      ['read\\_%'],
+    );
+
+  it('answers each execution of a read with its own values; on PostgreSQL plans it once, generically', async () => {
+    const read = 'SELECT id FROM "Customer" WHERE id = ANY($1::text[]) OR id = $2';
+    for (const id of ['cus_a', 'cus_b', 'cus_c']) expect(await database.db.read(read, [[id], id])).toEqual([]);
+    const plans = (await preparedReads()).filter((statement) => statement.statement === read);
+    expect(plans).toEqual(onPostgres ? [{ statement: read, generic: 3, custom: 0 }] : []);
+  });
+
+  it(`answers any number of different reads; on PostgreSQL keeps at most ${MAX_PREPARED_READS} prepared on a connection`, async () => {
+    for (let n = 0; n < MAX_PREPARED_READS * 1.5; n++) {
+      expect(await database.db.read<{ n: number }>(`SELECT $1::int + ${n} AS n`, [1])).toEqual([{ n: n + 1 }]);
+    }
+    const count = (await preparedReads()).length;
+    if (onPostgres) expect(count).toBeGreaterThan(MAX_PREPARED_READS / 2);
+    expect(count).toBeLessThanOrEqual(onPostgres ? MAX_PREPARED_READS : 0);
+  });
+});
