@@ -1,4 +1,3 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { type Context, createContext } from './context.ts';
 import type { Database } from './db.ts';
@@ -47,7 +46,8 @@ export function createApp({ db, graphiqlApiKey, plugins = [], limits = limitsFro
     maxRequestBodySize: false,
     // Before the limits: their execution timeout races whatever executor is set before it.
     plugins: [...plugins, compiledExecution(), ...requestLimitPlugins(limits)],
-    renderGraphiQL,
+    // Loaded when GraphiQL is first asked for: its bundle holds 27 MB of heap that the API never needs.
+    renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     graphiql: {
       title: 'Customer graph',
       defaultQuery: DEFAULT_QUERY,
