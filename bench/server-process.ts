@@ -39,7 +39,7 @@ let statements = 0;
  * statements of a window are those of its requests, but for the few the load generator abandons
  * at the end of a run: they finish on the server without counting as answered. Attributing each
  * statement to its request with an AsyncLocalStorage would be exact, but on Node 20 it hooks every
- * promise: 15 % of the CPU of scenario A, which no real server pays.
+ * promise: 6 % of the server's CPU in scenario A, which no real server pays.
  */
 export function countStatement(): void {
   statements++;
