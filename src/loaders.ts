@@ -126,7 +126,7 @@ export function createLoaders(db: Pick<Database, 'read'>, caller: Caller) {
     // failure reaches the client through totalCount, which awaits the same cached promise.
     if (withTotalCount) childCount(relation).load(customerId).catch(() => {});
     const listKey = `customer.${relation}`;
-    const key = decodeCursorOrNone(listKey, request.cursor, request.backward ? 'before' : 'after');
+    const key = request.cursor === undefined ? undefined : decodeCursor(listKey, request.cursor, request.backward ? 'before' : 'after', ['instant', 'text']);
     const loaderKey = JSON.stringify([relation, request]);
     let loader = pagedLoaders.get(loaderKey);
     if (!loader) {
@@ -324,10 +324,6 @@ export function createLoaders(db: Pick<Database, 'read'>, caller: Caller) {
 function primeFound<T extends { id: string }>(loader: DataLoader<string, T | null>, ids: (string | null)[], found: T[]) {
   const byId = new Map(found.map((row) => [row.id, row]));
   for (const id of ids) if (id) loader.prime(id, byId.get(id) ?? null);
-}
-
-function decodeCursorOrNone(listKey: string, cursor: string | undefined, argument: string) {
-  return cursor === undefined ? undefined : decodeCursor(listKey, cursor, argument);
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;

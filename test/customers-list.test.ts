@@ -123,6 +123,29 @@ describe('customers connection', () => {
     expect(garbage.errors![0].message).toMatch(/not a cursor/);
   });
 
+  it('refuses a made-up cursor that carries the list\'s fingerprint, naming the argument', async () => {
+    const byName = { field: 'NAME', direction: 'ASC' };
+    const madeUp = async (orderBy: object | undefined, key: unknown[]) => {
+      const real = (await t.request(LIST, { first: 1, orderBy })).data!.customers.pageInfo.endCursor;
+      const { l } = JSON.parse(Buffer.from(real, 'base64url').toString());
+      return Buffer.from(JSON.stringify({ l, k: key })).toString('base64url');
+    };
+    for (const [orderBy, key] of [
+      [undefined, ['not an instant', 'cus_x']],
+      [undefined, ['2026-01-01', 'cus_x']],
+      [undefined, ['2026-01-01T00:00:00.000Z']],
+      [byName, [{ name: 'x' }, 'cus_x']],
+      [byName, ['x', 42]],
+    ] as const) {
+      for (const argument of ['after', 'before']) {
+        const res = await t.request(LIST, { [argument === 'after' ? 'first' : 'last']: 5, [argument]: await madeUp(orderBy, [...key]), orderBy });
+        expect(res.errors![0], JSON.stringify(key)).toMatchObject({ message: `Argument "${argument}": is not a cursor returned by this list`, extensions: { code: 'BAD_USER_INPUT' } });
+      }
+    }
+    const nullName = await t.request(LIST, { first: 5, after: await madeUp(byName, [null, 'cus_x']), orderBy: byName });
+    expect(nullName.errors).toBeUndefined();
+  });
+
   it('counts only when totalCount is selected, and counts the filtered list', async () => {
     const statementsWithout = await t.countStatements(() => list({ first: 5 }));
     let total = 0;

@@ -88,6 +88,10 @@ describe('reading a customer', () => {
     expect(ids).toEqual(all.map((i) => i.id));
     const tooMany = await t.request('query($id: ID!) { customer(id: $id) { invoices(first: 101) { edges { node { id } } } } }', { id: customerId });
     expect(tooMany.errors![0].message).toContain('Argument "first"');
+    const { l } = JSON.parse(Buffer.from(after!, 'base64url').toString());
+    const madeUp = Buffer.from(JSON.stringify({ l, k: ['not an instant', 'inv_x'] })).toString('base64url');
+    const forged = await t.request('query($id: ID!, $after: String) { customer(id: $id) { invoices(first: 2, after: $after) { totalCount } } }', { id: customerId, after: madeUp });
+    expect(forged.errors).toEqual([expect.objectContaining({ message: 'Argument "after": is not a cursor returned by this list', path: ['customer', 'invoices'] })]);
   });
 
   it('answers in one round trip what the customers list answers level by level: aliases, fragments, variables, wrong arguments', async () => {

@@ -97,8 +97,8 @@ export async function listCustomers(
   const where = filterWhere(ctx, filter);
   let pageWhere = where;
   if (request.cursor !== undefined) {
-    const [value, id] = decodeCursor(listKey, request.cursor, request.backward ? 'before' : 'after');
     const isDate = order.field === 'createdAt' || order.field === 'updatedAt';
+    const [value, id] = decodeCursor(listKey, request.cursor, request.backward ? 'before' : 'after', [isDate ? 'instant' : 'text or null', 'text']);
     const typedValue = value === null ? null : isDate ? new Date(String(value)) : String(value);
     pageWhere = { AND: [where, keysetWhere(order, typedValue, String(id), request.backward)] };
   }

@@ -67,18 +67,35 @@ export function encodeCursor(listKey: string, sortKey: unknown[]): string {
   return Buffer.from(JSON.stringify({ l: fingerprint(listKey), k: sortKey })).toString('base64url');
 }
 
-export function decodeCursor(listKey: string, cursor: string, argument: string): unknown[] {
+/** What a sort key value of a cursor may be: an instant as toISOString writes it, or text. */
+export type SortValueKind = 'instant' | 'text' | 'text or null';
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+function isOfKind(value: unknown, kind: SortValueKind): boolean {
+  if (kind === 'instant') return typeof value === 'string' && ISO_INSTANT.test(value) && !Number.isNaN(Date.parse(value));
+  return typeof value === 'string' || (kind === 'text or null' && value === null);
+}
+
+/**
+ * The sort key a cursor carries. Anyone can write a cursor, so its values are checked against
+ * `kinds` before they reach SQL: a made-up one is a wrong argument, not a failed statement.
+ */
+export function decodeCursor(listKey: string, cursor: string, argument: string, kinds: SortValueKind[]): unknown[] {
+  const notOurs = () => badArgument(argument, 'is not a cursor returned by this list');
   let parsed: { l?: unknown; k?: unknown };
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw badArgument(argument, 'is not a cursor returned by this list');
+    throw notOurs();
   }
-  if (!parsed || !Array.isArray(parsed.k)) throw badArgument(argument, 'is not a cursor returned by this list');
+  if (!parsed || !Array.isArray(parsed.k)) throw notOurs();
   if (parsed.l !== fingerprint(listKey)) {
     throw badArgument(argument, 'was returned for a different list, filter or orderBy; start again without a cursor');
   }
-  return parsed.k;
+  const key = parsed.k;
+  if (key.length !== kinds.length || !kinds.every((kind, i) => isOfKind(key[i], kind))) throw notOurs();
+  return key;
 }
 
 // Every edge of a page carries the same fingerprint: hashing once per list, not once per edge,

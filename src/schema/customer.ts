@@ -137,8 +137,9 @@ const pagedLoad =
 
 /**
  * How each relation of a customer is read, by the customer's id. The relation's field resolves
- * with it, and customer(id) starts the reads of the relations it selects together with the
- * customer's own (startRelationReads), so that the whole customer costs one round trip.
+ * with it, and the fields that take customer ids (customer, node, nodes, _entities) start the
+ * reads of the relations selected under them with the customers' own (startRelationReads), so
+ * that a customer asked for by id costs one round trip.
  */
 const relationLoads = {
   subscriptions: (customerId, _args, ctx) => ctx.loaders.subscriptions.load(customerId),
@@ -152,7 +153,7 @@ const relationLoads = {
   referrals: (customerId, _args, ctx, selection) =>
     ctx.loaders.referralsWith(customerId, { reward: selects(selection, 'reward'), referredCustomer: selects(selection, 'referredCustomer') }),
   paymentMethod: (customerId, _args, ctx) => ctx.loaders.defaultPaymentMethod.load(customerId),
-  // The fields of stats read it.
+  // Read by the fields of stats; the stats field itself resolves to the customer.
   stats: (customerId, _args, ctx) => ctx.loaders.stats.load(customerId),
   invoices: pagedLoad('invoices'),
   charges: pagedLoad('charges'),
