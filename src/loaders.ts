@@ -55,6 +55,7 @@ function byKey<T, K>(keys: readonly K[], rows: T[], keyOf: (row: T) => K): T[][]
 }
 
 const NEWEST_FIRST = 'r."createdAt" DESC, r.id DESC';
+const BY_FEATURE = 'r."featureId", r.id';
 
 /**
  * The ids in $1 of customers of the caller ($2 account, $3 environment). Reads keyed by customer
@@ -62,7 +63,6 @@ const NEWEST_FIRST = 'r."createdAt" DESC, r.id DESC';
  * caller's (customer(id) reads its relations in the customer's own round trip).
  */
 const CALLERS_CUSTOMERS = 'ARRAY(SELECT id FROM "Customer" WHERE id = ANY($1::text[]) AND "accountId" = $2 AND env = $3::"Environment")';
-const BY_FEATURE = 'r."featureId", r.id';
 
 /**
  * Per-request DataLoaders: whatever number of customers a request touches, each relation it
