@@ -48,11 +48,14 @@ function start(env: Record<string, string>, command: 'npm start' | 'node'): Prom
   });
 }
 
-/** Sends SIGTERM to the process, or to its whole process group as a terminal does. */
+/**
+ * Sends SIGTERM to the process, or to its whole process group as a terminal does. Resolves once
+ * its output is closed: npm can exit before the server it started has written its last lines.
+ */
 function stop({ child }: Started, target: 'process' | 'group'): Promise<number | null> {
   return new Promise((resolve) => {
     child.removeAllListeners('exit');
-    child.on('exit', (code) => resolve(code));
+    child.on('close', (code) => resolve(code));
     if (target === 'group') process.kill(-child.pid!, 'SIGTERM');
     else child.kill('SIGTERM');
   });
