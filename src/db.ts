@@ -41,7 +41,8 @@ export interface Database {
   openSession(): Promise<SqlSession>;
   /**
    * A read outside any transaction. On PostgreSQL it goes to the pool straight, sparing the rows
-   * Prisma's processing, and is reported to onQuery as Prisma's statements are.
+   * Prisma's processing, as a prepared statement planned once per connection; it is reported to
+   * onQuery as Prisma's statements are.
    */
   read<Row = Record<string, unknown>>(sql: string, params: unknown[]): Promise<Row[]>;
   /**
@@ -202,8 +203,8 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
     async read<Row>(sql: string, params: unknown[]) {
       const started = performance.now();
       const client = await pool.connect();
-      const prepared = preparedReads.get(client) ?? new Set();
-      preparedReads.set(client, prepared);
+      let prepared = preparedReads.get(client);
+      if (!prepared) preparedReads.set(client, (prepared = new Set()));
       const name = `read_${hash('sha1', sql, 'base64url')}`;
       prepared.add(name);
       try {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLoaders, type Loaders } from '../src/loaders.ts';
 import { demoData, insertDemoData } from '../src/seed.ts';
 import { createTestApp, type GraphQLResponse, type TestApp } from './helpers.ts';
 import { EVERY_FIELD } from './queries.ts';
@@ -62,6 +63,35 @@ describe('reading a customer', () => {
     }
     const fromLive = await t.request('query($id: ID!) { customer(id: $id) { id } }', { id: data.customers[0].id }, { key: t.merchant.liveKey });
     expect(fromLive.data!.customer).toBeNull();
+  });
+
+  it('reads none of another tenant\'s rows, though customer(id) starts its relations\' reads before the customer is known', async () => {
+    const foreign = await t.prisma.customer.findFirstOrThrow({
+      where: { accountId: t.otherMerchant.accountId, subscriptions: { some: {} }, invoices: { some: {} } },
+    });
+    const own = (accountId: string) => createLoaders(t.db, { accountId, env: 'TEST' });
+    const reads = async (loaders: Loaders) => {
+      const page = await loaders.pagedChildren('invoices', foreign.id, {}, { withTotalCount: true });
+      return {
+        subscriptions: await loaders.subscriptions.load(foreign.id),
+        entities: await loaders.entitiesWithLists(foreign.id, ['subscriptions']),
+        referrals: await loaders.referralsWith(foreign.id, { reward: true, referredCustomer: true }),
+        invoices: page.edges,
+        invoiceCount: await page.totalCount(),
+        stats: await loaders.stats.load(foreign.id),
+      };
+    };
+    const owner = await reads(own(t.otherMerchant.accountId));
+    expect(owner.subscriptions.length).toBeGreaterThan(0);
+    expect(owner.invoices.length).toBeGreaterThan(0);
+    expect(await reads(own(t.merchant.accountId))).toEqual({
+      subscriptions: [],
+      entities: [],
+      referrals: [],
+      invoices: [],
+      invoiceCount: 0,
+      stats: { invoiceCount: 0, chargeCount: 0, spentByCurrency: [] },
+    });
   });
 
   it('looks up a balance by feature id, null when there is none', async () => {
