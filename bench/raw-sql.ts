@@ -4,12 +4,7 @@
  * CUSTOMERS_PAGE and CUSTOMER_BY_ID. Node only passes the text through.
  * Parameters: $1 sha256 of the API key, $2 its environment, $3 page size or customer id.
  */
-import { encodeCursor } from '../src/resolvers/pagination.ts';
-
-/** The fingerprint a list's cursors carry, read back from a cursor of that list. */
-function cursorFingerprint(listKey: string): string {
-  return JSON.parse(Buffer.from(encodeCursor(listKey, []), 'base64url').toString()).l;
-}
+import { fingerprint } from '../src/resolvers/pagination.ts';
 
 const CUSTOMERS_LIST_KEY = JSON.stringify(['customers', {}, { field: 'createdAt', direction: 'desc' }]);
 
@@ -17,7 +12,7 @@ const iso = (column: string) => `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"
 
 /** base64url of {"l":fingerprint,"k":[createdAt, id]}, as encodeCursor writes it. */
 const cursor = (listKey: string, row: string) =>
-  `translate(encode(convert_to('{"l":"${cursorFingerprint(listKey)}","k":["' || ${iso(`${row}."createdAt"`)} || '","' || ${row}.id || '"]}', 'UTF8'), 'base64'), E'+/=\\n', '-_')`;
+  `translate(encode(convert_to('{"l":"${fingerprint(listKey)}","k":["' || ${iso(`${row}."createdAt"`)} || '","' || ${row}.id || '"]}', 'UTF8'), 'base64'), E'+/=\\n', '-_')`;
 
 /** Minor-unit digits by currency, from the same ICU data that formats Money in the server. */
 function currencyDigitsCase(currency: string): string {

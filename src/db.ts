@@ -181,6 +181,20 @@ function listenOnPostgres(databaseUrl: string, channel: string, handlers: Channe
  */
 export const MAX_PREPARED_READS = 100;
 
+const statementNames = new Map<string, string>();
+const MAX_STATEMENT_NAMES = 1000;
+
+/** A read's prepared-statement name, from a hash of its text; remembered, as the same texts come back with every request. */
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    name = `read_${hash('sha1', sql, 'base64url')}`;
+    if (statementNames.size >= MAX_STATEMENT_NAMES) statementNames.clear();
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
 async function openPostgres(databaseUrl: string, options: DatabaseOptions): Promise<Database> {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
@@ -205,7 +219,7 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
       const client = await pool.connect();
       let prepared = preparedReads.get(client);
       if (!prepared) preparedReads.set(client, (prepared = new Set()));
-      const name = `read_${hash('sha1', sql, 'base64url')}`;
+      const name = statementName(sql);
       prepared.add(name);
       try {
         const { rows } = await client.query({ name, text: sql, values: params });

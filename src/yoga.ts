@@ -1,5 +1,6 @@
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { type Context, createContext } from './context.ts';
+import { customerReadAsJson } from './customer-json.ts';
 import type { Database } from './db.ts';
 import { compiledExecution } from './jit.ts';
 import { type Limits, limitsFromEnv } from './limits.ts';
@@ -45,7 +46,7 @@ export function createApp({ db, graphiqlApiKey, plugins = [], limits = limitsFro
     // src/request-input.ts holds the body to limits.maxBodyBytes while it reads it.
     maxRequestBodySize: false,
     // Before the limits: their execution timeout races whatever executor is set before it.
-    plugins: [...plugins, compiledExecution(), ...requestLimitPlugins(limits)],
+    plugins: [...plugins, compiledExecution(), customerReadAsJson(db), ...requestLimitPlugins(limits)],
     // Loaded when GraphiQL is first asked for: its bundle holds 27 MB of heap that the API never needs.
     renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     graphiql: {

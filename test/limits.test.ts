@@ -157,13 +157,14 @@ describe('request body size', () => {
 });
 
 describe('execution timeout', () => {
-  /** Makes customer(id) wait `ms` on its loader, as a resolver stuck on a slow database would. */
+  /** Makes node(id) of a customer wait `ms` on its loader, as a resolver stuck on a slow database would. */
   function slowCustomerLoader(ms: number): Plugin {
     return {
       onExecute({ args }) {
         const ctx = args.contextValue as unknown as Context;
-        const load = ctx.loaders.customer.load.bind(ctx.loaders.customer);
-        ctx.loaders = { ...ctx.loaders, customer: { load: (id: string) => new Promise((resolve) => setTimeout(resolve, ms)).then(() => load(id)) } as never };
+        const loader = ctx.loaders.nodes.Customer;
+        const load = (id: string) => new Promise((resolve) => setTimeout(resolve, ms)).then(() => loader.load(id));
+        ctx.loaders = { ...ctx.loaders, nodes: { ...ctx.loaders.nodes, Customer: { load } as never } };
       },
     };
   }
@@ -173,7 +174,7 @@ describe('execution timeout', () => {
     const fast = await createTestApp({ limits, plugins: [slowCustomerLoader(20)] });
     const slow = await createTestApp({ limits, plugins: [slowCustomerLoader(6_000)] });
     try {
-      const query = 'query($id: ID!) { customer(id: $id) { id } }';
+      const query = 'query($id: ID!) { node(id: $id) { id } }';
       expectAnswered(await fast.request(query, { id: 'cus_000000000000000000000000' }));
       const started = Date.now();
       const timedOut = await slow.request(query, { id: 'cus_000000000000000000000000' });

@@ -103,7 +103,8 @@ export function decodeCursor(listKey: string, cursor: string, argument: string, 
 const fingerprints = new Map<string, string>();
 const MAX_FINGERPRINTS = 1000;
 
-function fingerprint(listKey: string): string {
+/** The fingerprint of a list that its cursors carry (`l`). */
+export function fingerprint(listKey: string): string {
   let value = fingerprints.get(listKey);
   if (value === undefined) {
     value = createHash('sha256').update(listKey).digest('base64url').slice(0, 12);
