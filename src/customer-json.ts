@@ -590,7 +590,8 @@ function compile(schema: GraphQLSchema, document: DocumentNode, operation: Opera
           WHERE ${alias}.id = ${id} AND ${alias}."accountId" = ${ACCOUNT} AND ${alias}.env = ${ENV})`,
       ];
     });
-    if (pairs.length === 0) return undefined;
+    // Only __typename: the executor answers without the database.
+    if (pairs.every(([, value]) => value === `'${query.name}'`)) return undefined;
     return { sql: `SELECT (${jsonObject(pairs)})::text AS body`, params: statement.params };
   } catch {
     // Not compiled, or an argument the resolvers will refuse with their own error.
