@@ -52,6 +52,14 @@ beforeAll(async () => {
     const res = await t.request('mutation($id: ID!) { deleteCustomer(input: { id: $id }) { deletedCustomerId } }', { id });
     deletedIds.push(res.data!.deleteCustomer.deletedCustomerId);
   }
+  // Two default payment methods, the newer a card with nothing known of it: the newer answers, with placeholders.
+  const [withCards] = await t.prisma.customer.findMany({ where: { accountId: t.merchant.accountId, deletedAt: null }, orderBy: { id: 'desc' }, take: 1 });
+  await t.prisma.paymentMethod.createMany({
+    data: [
+      { id: newId('PaymentMethod'), customerId: withCards.id, type: 'CARD', isDefault: true, cardBrand: 'visa', cardLast4: '4242', createdAt: new Date('2026-01-01T00:00:00Z') },
+      { id: newId('PaymentMethod'), customerId: withCards.id, type: 'CARD', isDefault: true, createdAt: new Date('2026-02-01T00:00:00Z') },
+    ],
+  });
   // No currency of its own: totalSpent is in the only currency charged, or null with two.
   for (const currencies of [['EUR'], ['EUR', 'JPY']]) {
     const created = await t.request('mutation { createCustomer(input: { name: "No currency" }) { customer { id } } }');
@@ -68,6 +76,8 @@ describe('customer(id) answered by JSON built in PostgreSQL', () => {
     const selection = EVERY_FIELD.replace('referredCustomer { id email }', 'referredCustomer { id email deleted stats { invoiceCount } }');
     const listed = await everyCustomerByList({ selection });
     expect(listed.filter((customer) => customer.deleted).map((customer) => customer.id).sort()).toEqual([...deletedIds].sort());
+    expect(listed.map((customer) => customer.paymentMethod?.card)).toContainEqual({ brand: 'unknown', last4: '', expMonth: 0, expYear: 0 });
+    expect(listed.map((customer) => customer.stats.totalSpent)).toContainEqual({ minorUnits: '1999', amount: '19.99', currency: 'EUR' });
     for (const expected of listed) {
       const { res, asJson } = await byId(expected.id, { selection });
       expect(asJson).toBe(true);
