@@ -54,6 +54,7 @@ beforeAll(async () => {
   }
   // Two default payment methods, the newer a card with nothing known of it: the newer answers, with placeholders.
   const [withCards] = await t.prisma.customer.findMany({ where: { accountId: t.merchant.accountId, deletedAt: null }, orderBy: { id: 'desc' }, take: 1 });
+  await t.prisma.paymentMethod.deleteMany({ where: { customerId: withCards.id } });
   await t.prisma.paymentMethod.createMany({
     data: [
       { id: newId('PaymentMethod'), customerId: withCards.id, type: 'CARD', isDefault: true, cardBrand: 'visa', cardLast4: '4242', createdAt: new Date('2026-01-01T00:00:00Z') },
