@@ -153,11 +153,14 @@ function fieldsOf(type: GraphQLObjectType, selectionSet: SelectionSetNode, state
   return fields;
 }
 
+/** What `__typename` answers on an object of `type`, as SQL. */
+const typename = (type: GraphQLObjectType) => `'${type.name}'`;
+
 function objectJson(type: GraphQLObjectType, row: string, selectionSet: SelectionSetNode | undefined, statement: Statement): string {
   if (!selectionSet) throw new NotCompiled();
   const pairs = fieldsOf(type, selectionSet, statement).map((field): [string, string] => {
     const key = field.alias?.value ?? field.name.value;
-    if (field.name.value === '__typename') return [key, `'${type.name}'`];
+    if (field.name.value === '__typename') return [key, typename(type)];
     const read = FIELDS[type.name]?.[field.name.value];
     if (!read) throw new NotCompiled();
     return [key, read(row, field, type.getFields()[field.name.value], statement)];
@@ -259,7 +262,7 @@ const connection =
       const key = part.alias?.value ?? part.name.value;
       switch (part.name.value) {
         case '__typename':
-          return [key, `'${connectionType.name}'`];
+          return [key, typename(connectionType)];
         case 'totalCount':
           return [key, `(SELECT count(*)::int FROM "${table}" x WHERE x."customerId" = ${row}.id)`];
         case 'pageInfo':
@@ -292,7 +295,7 @@ function objectFrom(
   return jsonObject(
     fieldsOf(type, selectionSet, statement).map((field): [string, string] => {
       const key = field.alias?.value ?? field.name.value;
-      if (field.name.value === '__typename') return [key, `'${type.name}'`];
+      if (field.name.value === '__typename') return [key, typename(type)];
       const value = values[field.name.value];
       if (value === undefined) throw new NotCompiled();
       return [key, typeof value === 'string' ? value : value(field)];
@@ -526,7 +529,7 @@ function emptyPageWhenDeleted(row: string, page: string, field: FieldNode, defin
   const connectionType = objectType(definition);
   const pairs = fieldsOf(connectionType, field.selectionSet!, statement).map((part): [string, string] => {
     const key = part.alias?.value ?? part.name.value;
-    if (part.name.value === '__typename') return [key, `'${connectionType.name}'`];
+    if (part.name.value === '__typename') return [key, typename(connectionType)];
     if (part.name.value === 'edges') return [key, `'[]'::json`];
     if (part.name.value === 'pageInfo') return [key, objectFrom(objectType(connectionType.getFields().pageInfo), part.selectionSet, statement, empty)];
     return [key, empty[part.name.value]];
@@ -575,7 +578,7 @@ function compile(schema: GraphQLSchema, document: DocumentNode, operation: Opera
   try {
     const pairs = fieldsOf(query, operation.selectionSet, statement).map((field): [string, string] => {
       const key = field.alias?.value ?? field.name.value;
-      if (field.name.value === '__typename') return [key, `'${query.name}'`];
+      if (field.name.value === '__typename') return [key, typename(query)];
       if (field.name.value !== 'customer') throw new NotCompiled();
       const definition = query.getFields().customer;
       const argument = field.arguments?.find((a) => a.name.value === 'id')?.value;
@@ -591,7 +594,7 @@ function compile(schema: GraphQLSchema, document: DocumentNode, operation: Opera
       ];
     });
     // Only __typename: the executor answers without the database.
-    if (pairs.every(([, value]) => value === `'${query.name}'`)) return undefined;
+    if (pairs.every(([, value]) => value === typename(query))) return undefined;
     return { sql: `SELECT (${jsonObject(pairs)})::text AS body`, params: statement.params };
   } catch {
     // Not compiled, or an argument the resolvers will refuse with their own error.
@@ -605,7 +608,7 @@ const plans = new WeakMap<DocumentNode, { idOnly: Set<string>; byVariables: Map<
 const MAX_PLANS_PER_DOCUMENT = 100;
 
 /** The statement and parameters answering `document`'s operation, or undefined when the resolvers must answer it. */
-export function compileCustomerRead(
+function compileCustomerRead(
   schema: GraphQLSchema,
   document: DocumentNode,
   operationName: string | null | undefined,
@@ -628,6 +631,7 @@ export function compileCustomerRead(
   const params = plan.params.map((param) => ('variable' in param ? String(variables[param.variable]) : param.value));
   return { sql: plan.sql, params: [caller.accountId, caller.env, ...params] };
 }
+
 /**
  * Runs a `customer(id:)` query as one statement that PostgreSQL answers with the response's JSON;
  * any other operation, or a failed statement, goes to the executor set before this plugin.
