@@ -2,6 +2,16 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { Scenario } from './scenarios.ts';
 
+/** What one round of load on one side gave. */
+export interface RoundFigures {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  statements: number;
+  peakRss: number;
+}
+
 export interface SideFigures {
   label: string;
   rps: number;
@@ -9,6 +19,7 @@ export interface SideFigures {
   p99: number;
   statementsPerRequest: number;
   peakRssMb: number;
+  rounds: RoundFigures[];
 }
 
 export interface ScenarioFigures {
@@ -25,6 +36,30 @@ export interface Check {
 
 const round = (value: number, digits = 1) => value.toFixed(digits);
 
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** The target's ratio for each round, the subject's round against the baseline's round after it. */
+function roundRatios({ scenario, subject, baseline }: ScenarioFigures): number[] {
+  const measured = (figures: RoundFigures) => ({ rps: figures.rps, statementsPerRequest: figures.statements / figures.requests });
+  return scenario.target ? subject.rounds.map((figures, i) => scenario.target!.ratio(measured(figures), measured(baseline.rounds[i]))) : [];
+}
+
+export function scenarioRatio(figures: ScenarioFigures): number | undefined {
+  const ratios = roundRatios(figures);
+  return ratios.length ? median(ratios) : undefined;
+}
+
+function ratioText(figures: ScenarioFigures): string {
+  const ratios = roundRatios(figures);
+  if (!ratios.length) return '';
+  const range = ratios.length > 1 ? ` (${round(Math.min(...ratios), 2)}–${round(Math.max(...ratios), 2)})` : '';
+  return round(median(ratios), 2) + range;
+}
+
 export function machineDescription(postgresVersion: string): string {
   const memoryGiB = Math.round(totalmem() / 2 ** 30);
   return `${cpus()[0].model.trim()}, ${cpus().length} cores, ${memoryGiB} GiB, Node ${process.version}, PostgreSQL ${postgresVersion}`;
@@ -35,12 +70,13 @@ export function resultsTable(figures: ScenarioFigures[]): string {
     '| scenario | side | req/s | p50 ms | p99 ms | SQL/req | peak RSS MB | ratio | target |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
-  for (const { scenario, subject, baseline } of figures) {
-    const ratio = scenario.target?.ratio(subject, baseline);
+  for (const scenarioFigures of figures) {
+    const { scenario, subject, baseline } = scenarioFigures;
+    const ratio = scenarioRatio(scenarioFigures);
     const verdict = scenario.target && ratio !== undefined ? `${scenario.target.description}: ${scenario.target.met(ratio) ? 'met' : '**missed**'}` : '–';
     for (const [side, showRatio] of [[subject, true], [baseline, false]] as const) {
       lines.push(
-        `| ${showRatio ? `${scenario.id} ${scenario.title}` : ''} | ${side.label} | ${Math.round(side.rps)} | ${round(side.p50)} | ${round(side.p99)} | ${round(side.statementsPerRequest)} | ${Math.round(side.peakRssMb)} | ${showRatio && ratio !== undefined ? round(ratio, 2) : ''} | ${showRatio ? verdict : ''} |`,
+        `| ${showRatio ? `${scenario.id} ${scenario.title}` : ''} | ${side.label} | ${Math.round(side.rps)} | ${round(side.p50)} | ${round(side.p99)} | ${round(side.statementsPerRequest)} | ${Math.round(side.peakRssMb)} | ${showRatio ? ratioText(scenarioFigures) : ''} | ${showRatio ? verdict : ''} |`,
       );
     }
   }

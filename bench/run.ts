@@ -1,10 +1,10 @@
-// npm run bench -- [--customers N] [--duration S] [--warmup S] [--connections C] [--scenarios A,B,...]
-//                  [--database-url URL] [--cpu-prof] [--output FILE]
-// --cpu-prof writes a CPU profile of the GraphQL server per measured side into bench/profiles
-// (read it with scripts/cpu-profile-top.ts).
+// npm run bench -- [--customers N] [--duration S] [--rounds R] [--warmup S] [--connections C]
+//                  [--scenarios A,B,...] [--database-url URL] [--cpu-prof] [--output FILE]
+// --cpu-prof writes a CPU profile of the GraphQL server per scenario, over all its rounds, into
+// bench/profiles (read it with scripts/cpu-profile-top.ts).
 // Loads the bench database to N customers if it has fewer, starts the GraphQL server and the
 // baselines in processes of their own, drives each scenario with autocannon after a warm-up,
-// prints the table and writes it into BENCHMARKS.md.
+// its two sides taking turns for R rounds, prints the table and writes it into BENCHMARKS.md.
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_BENCH_DATABASE_URL } from './bench-account.ts';
@@ -12,7 +12,7 @@ import { fillBenchCustomers, prepareBenchDatabase } from './bench-database.ts';
 import { checkAnswers, checkSameJson, statementsByPageSize } from './checks.ts';
 import { loadBenchContext, postgresVersion } from './context.ts';
 import { load } from './load.ts';
-import { type Check, checksTable, machineDescription, resultsTable, type ScenarioFigures, type SideFigures, writeBenchmarks } from './report.ts';
+import { type Check, checksTable, machineDescription, median, resultsTable, type RoundFigures, type ScenarioFigures, type SideFigures, scenarioRatio, writeBenchmarks } from './report.ts';
 import { type Scenario, type ServerName, type Side, scenarios as allScenarios } from './scenarios.ts';
 import { productionLaunch, startServer, type ServerUnderTest } from './servers.ts';
 
@@ -20,8 +20,9 @@ const { values } = parseArgs({
   options: {
     customers: { type: 'string', default: '100000' },
     'database-url': { type: 'string', default: process.env.BENCH_DATABASE_URL ?? DEFAULT_BENCH_DATABASE_URL },
-    duration: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '5' },
     connections: { type: 'string', default: '10' },
     scenarios: { type: 'string', default: 'A,B,C,D,E,F' },
     'cpu-prof': { type: 'boolean', default: false },
@@ -31,6 +32,8 @@ const { values } = parseArgs({
 const databaseUrl = values['database-url'];
 const connections = Number(values.connections);
 const duration = Number(values.duration);
+const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number of at least 1, got "${values.rounds}"`);
 const warmup = Number(values.warmup);
 // Pages of the bench data from 25 customers up hold a referral with a reward; a smaller page
 // may not, and then rightly skips the reward statement.
@@ -49,40 +52,62 @@ const servers: Record<ServerName, ServerUnderTest> = {
   raw: await startServer('bench-raw-endpoint.js', databaseUrl),
 };
 
-async function measure(scenario: Scenario, side: Side): Promise<SideFigures> {
+async function measureRound(side: Side): Promise<RoundFigures> {
   const server = servers[side.server];
-  if (warmup > 0) await load(server.url, side, { connections, duration: warmup });
   await server.stats();
-  const profile = values['cpu-prof'] && side.server === 'graphql';
-  if (profile) await server.profileStart();
   const result = await load(server.url, side, { connections, duration });
   const stats = await server.stats();
-  if (profile) {
-    const file = `${PROFILES_DIR}/${scenario.id}-${side.label.replaceAll(/\W+/g, '-')}.cpuprofile`;
-    await server.profileStopInto(file);
-    console.log(`  profile: ${file}`);
-  }
+  return { rps: result.rps, p50: result.p50, p99: result.p99, requests: stats.requests, statements: stats.statements, peakRss: stats.peakRss };
+}
+
+function sideFigures(side: Side, measured: RoundFigures[]): SideFigures {
+  const statements = measured.reduce((sum, round) => sum + round.statements, 0);
+  const requests = measured.reduce((sum, round) => sum + round.requests, 0);
   const figures = {
     label: side.label,
-    rps: result.rps,
-    p50: result.p50,
-    p99: result.p99,
-    statementsPerRequest: stats.statements / stats.requests,
-    peakRssMb: stats.peakRss / 2 ** 20,
+    rps: median(measured.map((round) => round.rps)),
+    p50: median(measured.map((round) => round.p50)),
+    p99: median(measured.map((round) => round.p99)),
+    statementsPerRequest: statements / requests,
+    peakRssMb: Math.max(...measured.map((round) => round.peakRss)) / 2 ** 20,
+    rounds: measured,
   };
-  console.log(`  ${side.label}: ${Math.round(figures.rps)} req/s, p50 ${figures.p50} ms, p99 ${figures.p99} ms, ${figures.statementsPerRequest.toFixed(1)} SQL/req, ${Math.round(figures.peakRssMb)} MB`);
+  console.log(`  ${side.label}: ${Math.round(figures.rps)} req/s (median of ${measured.map((round) => Math.round(round.rps)).join(', ')}), p50 ${figures.p50} ms, p99 ${figures.p99} ms, ${figures.statementsPerRequest.toFixed(1)} SQL/req, ${Math.round(figures.peakRssMb)} MB`);
   return figures;
 }
 
+/**
+ * The two sides take turns, round after round: the load that other processes put on the machine
+ * drifts over seconds, and a ratio of neighbouring rounds cancels most of that drift.
+ */
+async function measure(scenario: Scenario): Promise<ScenarioFigures> {
+  const { subject, baseline } = scenario;
+  for (const side of [subject, baseline]) if (warmup > 0) await load(servers[side.server].url, side, { connections, duration: warmup });
+  const profiled = values['cpu-prof'] ? [subject, baseline].filter((side) => side.server === 'graphql') : [];
+  if (profiled.length) await servers.graphql.profileStart();
+  const subjectRounds: RoundFigures[] = [];
+  const baselineRounds: RoundFigures[] = [];
+  for (let round = 0; round < rounds; round++) {
+    subjectRounds.push(await measureRound(subject));
+    baselineRounds.push(await measureRound(baseline));
+  }
+  if (profiled.length) {
+    const file = `${PROFILES_DIR}/${scenario.id}-${profiled.map((side) => side.label).join('-').replaceAll(/\W+/g, '-')}.cpuprofile`;
+    await servers.graphql.profileStopInto(file);
+    console.log(`  profile: ${file}`);
+  }
+  return { scenario, subject: sideFigures(subject, subjectRounds), baseline: sideFigures(baseline, baselineRounds) };
+}
+
 try {
-  console.log(`${context.customerCount.toLocaleString('en-US')} bench customers; ${connections} connections, ${warmup}s warm-up, ${duration}s per side`);
+  console.log(`${context.customerCount.toLocaleString('en-US')} bench customers; ${connections} connections, ${warmup}s warm-up, ${rounds} rounds of ${duration}s per side`);
   await checkSameJson(servers, selected);
   await checkAnswers(servers, selected.flatMap((s) => [s.subject, s.baseline]));
   const byPageSize = await statementsByPageSize(servers.graphql, PAGE_SIZES);
   const results: ScenarioFigures[] = [];
   for (const scenario of selected) {
     console.log(`${scenario.id} ${scenario.title}${scenario.note ? ` (${scenario.note})` : ''}`);
-    results.push({ scenario, subject: await measure(scenario, scenario.subject), baseline: await measure(scenario, scenario.baseline) });
+    results.push(await measure(scenario));
   }
 
   const graphqlPeakMb = Math.max(
@@ -94,7 +119,7 @@ try {
   const counts = [...byPageSize].map(([size, count]) => `first ${size}: ${count}`).join(', ');
   const checks: Check[] = [
     ...results.filter((r) => r.scenario.target).map((r) => {
-      const ratio = r.scenario.target!.ratio(r.subject, r.baseline);
+      const ratio = scenarioRatio(r)!;
       return { target: `${r.scenario.id}: ${r.scenario.target!.description}`, figure: ratio.toFixed(2), met: r.scenario.target!.met(ratio) };
     }),
     { target: 'SQL statements per customers request independent of page size', figure: counts, met: new Set(byPageSize.values()).size === 1 },
@@ -104,7 +129,7 @@ try {
   const generated = [
     `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machineDescription(await postgresVersion(databaseUrl))}.`,
     '',
-    `\`npm run bench -- ${process.argv.slice(2).join(' ')}\`: ${context.customerCount.toLocaleString('en-US')} bench customers, ${connections} connections, ${warmup}s warm-up and ${duration}s of load per side, autocannon in the bench process, each server in its own process.`,
+    `\`npm run bench -- ${process.argv.slice(2).join(' ')}\`: ${context.customerCount.toLocaleString('en-US')} bench customers, ${connections} connections, ${warmup}s warm-up, then ${rounds} rounds of ${duration}s of load per side, the sides taking turns; autocannon in the bench process, each server in its own process. Each side's req/s and latencies are the medians of its rounds; a ratio is the median of the ratios of neighbouring rounds, with their range.`,
     '',
     resultsTable(results),
     '',
