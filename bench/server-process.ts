@@ -35,11 +35,12 @@ function profiler() {
 let statements = 0;
 
 /**
- * Counts a statement. The bench reads the counts only once no request is in flight, so the
- * statements of a window are those of its requests, but for the few the load generator abandons
- * at the end of a run: they finish on the server without counting as answered. Attributing each
- * statement to its request with an AsyncLocalStorage would be exact, but on Node 20 it hooks every
- * promise: 6 % of the server's CPU in scenario A, which no real server pays.
+ * Counts a statement. The bench reads the counts only once no request is in flight and no
+ * statement has arrived for a while, so the statements of a window are those of the requests
+ * received in it, including the few the load generator abandons at the end of a run, which still
+ * run on the server. Attributing each statement to its request with an AsyncLocalStorage would be
+ * exact, but on Node 20 it hooks every promise: 6 % of the server's CPU in scenario A, which no
+ * real server pays.
  */
 export function countStatement(): void {
   statements++;
@@ -47,7 +48,7 @@ export function countStatement(): void {
 
 /**
  * Runs a server under test as a child of the bench: announces its port, answers 'stats' with
- * the requests answered and their SQL statements so far and its peak RSS since the last answer,
+ * the requests received and their SQL statements so far and its peak RSS since the last answer,
  * profiles between 'profile-start' and { profileStopInto }, and exits on 'stop'.
  */
 export function serveForBench(server: Server, close: () => Promise<void>): void {
@@ -56,8 +57,8 @@ export function serveForBench(server: Server, close: () => Promise<void>): void 
   const handlers = server.listeners('request') as ((...args: unknown[]) => void)[];
   server.removeAllListeners('request');
   server.on('request', (req, res) => {
+    requests++;
     inFlight++;
-    res.on('finish', () => requests++);
     res.on('close', () => inFlight--);
     for (const handler of handlers) handler(req, res);
   });

@@ -11,7 +11,7 @@ export interface WindowStats {
 
 export interface ServerUnderTest {
   url: string;
-  /** Requests answered, statements run and peak RSS since the previous call, once no request is in flight. */
+  /** Requests received, their statements and peak RSS since the previous call, once those requests are done. */
   stats(): Promise<WindowStats>;
   /** CPU-profiles the server from now until `profileStopInto(file)`. */
   profileStart(): Promise<void>;
@@ -67,11 +67,17 @@ export async function startServer(builtScript: string, databaseUrl: string, laun
     async stats() {
       let stats = await ask();
       let peakRss = stats.peakRss;
-      // Requests the load generator gave up on at the end of a run still finish on the server.
-      for (let waited = 0; stats.inFlight > 0 && waited < 30_000; waited += 50) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
+      const askAfter = async (ms: number) => {
+        await new Promise((resolve) => setTimeout(resolve, ms));
         stats = await ask();
         peakRss = Math.max(peakRss, stats.peakRss);
+      };
+      for (let waited = 0; stats.inFlight > 0 && waited < 30_000; waited += 50) await askAfter(50);
+      // A request the load generator gave up on at the end of a run is closed at once, but its
+      // statements still run on the server: they belong to this window.
+      for (let before = -1; stats.statements !== before; ) {
+        before = stats.statements;
+        await askAfter(250);
       }
       const window = { requests: stats.requests - previous.requests, statements: stats.statements - previous.statements, peakRss };
       previous = stats;
