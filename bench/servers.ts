@@ -72,10 +72,11 @@ export async function startServer(builtScript: string, databaseUrl: string, laun
         stats = await ask();
         peakRss = Math.max(peakRss, stats.peakRss);
       };
-      for (let waited = 0; stats.inFlight > 0 && waited < 30_000; waited += 50) await askAfter(50);
+      const giveUpAt = Date.now() + 30_000;
+      while (stats.inFlight > 0 && Date.now() < giveUpAt) await askAfter(50);
       // A request the load generator gave up on at the end of a run is closed at once, but its
       // statements still run on the server: they belong to this window.
-      for (let before = -1; stats.statements !== before; ) {
+      for (let before = -1; stats.statements !== before && Date.now() < giveUpAt; ) {
         before = stats.statements;
         await askAfter(250);
       }
