@@ -291,6 +291,8 @@ export function createLoaders(db: Pick<Database, 'read'>, caller: Caller) {
   }
 
   return {
+    /** A read of its own, sent with the loaders' reads of the same turn. */
+    read: batch.read,
     customer,
     nodes,
     subscriptions: ofCustomers<Subscription>('Subscription', NEWEST_FIRST, 'customer'),

@@ -176,6 +176,13 @@ describe('filters', () => {
     expect((await list({ filter: { search: 'C17@EXAMPLE' } })).edges.map((e: any) => e.node.email)).toEqual(['c17@example.com']);
   });
 
+  it('search takes % and _ as the characters they are, not as wildcards', async () => {
+    expect(await pageThrough({ filter: { search: '%' } }, 100)).toEqual([]);
+    expect((await list({ filter: { search: 'c1_@' } })).edges).toEqual([]);
+    expect((await list({ filter: { search: 'c1\\' } })).edges).toEqual([]);
+    expect(await pageThrough({ filter: { search: 'EXT_1' } }, 100)).toHaveLength(1 + 10 + 100);
+  });
+
   it('createdAt ranges are exclusive or inclusive as asked', async () => {
     const at = new Date(base + 10 * 60_000).toISOString();
     const gte = await pageThrough({ filter: { createdAt: { gte: at } } }, 100);

@@ -23,62 +23,66 @@ export interface CustomerOrder {
 }
 
 const NULLABLE_ORDER_FIELDS = new Set<CustomerOrderField>(['name', 'email']);
+const DATE_ORDER_FIELDS = new Set<CustomerOrderField>(['createdAt', 'updatedAt']);
 
-function filterWhere(ctx: Context, filter: CustomerFilter): Prisma.CustomerWhereInput {
-  const and: Prisma.CustomerWhereInput[] = [];
-  if (filter.search) {
-    const contains = { contains: filter.search, mode: 'insensitive' as const };
-    and.push({ OR: [{ name: contains }, { email: contains }, { externalId: contains }, { companyName: contains }] });
+/** The `$n` placeholders of one SQL statement, numbered as values are added. */
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown, type: string): string {
+    this.values.push(value);
+    return `$${this.values.length}::${type}`;
   }
-  for (const { key, value } of filter.metadata ?? []) and.push({ metadata: { path: [key], equals: value } });
-  const createdAt = filter.createdAt;
-  return {
-    accountId: ctx.caller.accountId,
-    env: ctx.caller.env,
-    ...(filter.includeDeleted ? {} : { deletedAt: null }),
-    ...(filter.email != null ? { email: filter.email } : {}),
-    ...(createdAt
-      ? {
-          createdAt: {
-            ...(createdAt.gt ? { gt: createdAt.gt } : {}),
-            ...(createdAt.gte ? { gte: createdAt.gte } : {}),
-            ...(createdAt.lt ? { lt: createdAt.lt } : {}),
-            ...(createdAt.lte ? { lte: createdAt.lte } : {}),
-          },
-        }
-      : {}),
-    ...(and.length ? { AND: and } : {}),
-  };
+}
+
+/** `text` matched literally inside ILIKE: its own % and _ (and the escape, \) are not wildcards. */
+const containing = (text: string) => `%${text.replace(/[\\%_]/g, '\\$&')}%`;
+
+/** The conditions a customer of the list meets, over the columns of "Customer". */
+function filterConditions(ctx: Context, filter: CustomerFilter, params: Params): string[] {
+  const conditions = [`"accountId" = ${params.add(ctx.caller.accountId, 'text')}`, `env = ${params.add(ctx.caller.env, '"Environment"')}`];
+  if (!filter.includeDeleted) conditions.push('"deletedAt" IS NULL');
+  if (filter.email != null) conditions.push(`email = ${params.add(filter.email, 'text')}`);
+  if (filter.search) {
+    const pattern = params.add(containing(filter.search), 'text');
+    conditions.push(`(name ILIKE ${pattern} OR email ILIKE ${pattern} OR "externalId" ILIKE ${pattern} OR "companyName" ILIKE ${pattern})`);
+  }
+  for (const { key, value } of filter.metadata ?? []) {
+    conditions.push(`metadata -> ${params.add(key, 'text')} = to_jsonb(${params.add(value, 'text')})`);
+  }
+  const comparisons = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
+  for (const [bound, operator] of Object.entries(comparisons) as [keyof typeof comparisons, string][]) {
+    const value = filter.createdAt?.[bound];
+    // Stored as UTC without a zone: an ISO instant ending in Z casts to exactly that.
+    if (value) conditions.push(`"createdAt" ${operator} ${params.add(value.toISOString(), 'timestamp(3)')}`);
+  }
+  return conditions;
 }
 
 /**
  * Rows strictly after (value, id) in the order (field direction NULLS LAST, id direction), or,
- * when `before`, strictly before it. Nulls sort last, so they come after every value.
+ * when `before`, strictly before it. Nulls sort last, so they come after every value. The row
+ * comparison is a range of the (accountId, env, field, id) index: a page deep in the list starts
+ * its index scan at the cursor.
  */
-function keysetWhere(order: CustomerOrder, value: unknown, id: string, before: boolean): Prisma.CustomerWhereInput {
-  const { field } = order;
-  const towardEnd = (order.direction === 'desc') !== before ? 'lt' : 'gt';
+function keysetCondition(order: CustomerOrder, value: string | null, id: string, before: boolean, params: Params): string {
+  const column = `"${order.field}"`;
+  const towardEnd = (order.direction === 'desc') !== before ? '<' : '>';
+  const idParam = params.add(id, 'text');
   if (value === null) {
-    const sameNull = { [field]: null, id: { [towardEnd]: id } };
-    return before ? { OR: [{ [field]: { not: null } }, sameNull] } : sameNull;
+    const sameNull = `(${column} IS NULL AND id ${towardEnd} ${idParam})`;
+    return before ? `(${column} IS NOT NULL OR ${sameNull})` : sameNull;
   }
-  const alternatives: Prisma.CustomerWhereInput[] = [
-    { [field]: { [towardEnd]: value } },
-    { [field]: value, id: { [towardEnd]: id } },
-  ];
-  if (!before && NULLABLE_ORDER_FIELDS.has(field)) return { OR: [...alternatives, { [field]: null }] };
-  // Redundant, but it is the range PostgreSQL can start the index scan at: without it the OR
-  // becomes a filter over every row before the cursor (or a bitmap of every row after it).
-  return { [field]: { [`${towardEnd}e`]: value }, OR: alternatives };
+  const type = DATE_ORDER_FIELDS.has(order.field) ? 'timestamp(3)' : 'text';
+  // A row whose field is NULL compares as unknown: going on after a value, the NULLs are still ahead.
+  const beyond = `(${column}, id) ${towardEnd} (${params.add(value, type)}, ${idParam})`;
+  return !before && NULLABLE_ORDER_FIELDS.has(order.field) ? `(${beyond} OR ${column} IS NULL)` : beyond;
 }
 
-function orderByClause(order: CustomerOrder, backward: boolean): Prisma.CustomerOrderByWithRelationInput[] {
-  const flip = (d: SortDirection): SortDirection => (backward ? (d === 'asc' ? 'desc' : 'asc') : d);
-  const sort = flip(order.direction);
-  const fieldOrder = NULLABLE_ORDER_FIELDS.has(order.field)
-    ? { [order.field]: { sort, nulls: backward ? 'first' : 'last' } }
-    : { [order.field]: sort };
-  return [fieldOrder, { id: sort }];
+/** ORDER BY in the direction of travel, over the columns of the row alias `row` ('' for none). */
+function orderByClause(order: CustomerOrder, backward: boolean, row: string): string {
+  const direction = (order.direction === 'desc') !== backward ? 'DESC' : 'ASC';
+  const nulls = NULLABLE_ORDER_FIELDS.has(order.field) ? (backward ? ' NULLS FIRST' : ' NULLS LAST') : '';
+  return `${row}"${order.field}" ${direction}${nulls}, ${row}id ${direction}`;
 }
 
 function sortValue(customer: Customer, field: CustomerOrderField): string | null {
@@ -86,6 +90,10 @@ function sortValue(customer: Customer, field: CustomerOrderField): string | null
   return value instanceof Date ? value.toISOString() : value;
 }
 
+/**
+ * A page of the caller's customers, read as the loaders read (src/read-batch.ts): a prepared
+ * statement, planned once per connection, its rows decoded as Prisma returns them.
+ */
 export async function listCustomers(
   ctx: Context,
   args: PageArgs & { filter?: CustomerFilter | null; orderBy?: CustomerOrder | null },
@@ -94,24 +102,28 @@ export async function listCustomers(
   const filter = args.filter ?? {};
   const order = args.orderBy ?? { field: 'createdAt', direction: 'desc' };
   const listKey = JSON.stringify(['customers', filter, order]);
-  const where = filterWhere(ctx, filter);
-  let pageWhere = where;
+  const params = new Params();
+  const conditions = filterConditions(ctx, filter, params);
+  const filtered = { where: conditions.join(' AND '), params: [...params.values] };
   if (request.cursor !== undefined) {
-    const isDate = order.field === 'createdAt' || order.field === 'updatedAt';
-    const [value, id] = decodeCursor(listKey, request.cursor, request.backward ? 'before' : 'after', [isDate ? 'instant' : 'text or null', 'text']);
-    const typedValue = value === null ? null : isDate ? new Date(String(value)) : String(value);
-    pageWhere = { AND: [where, keysetWhere(order, typedValue, String(id), request.backward)] };
+    const kind = DATE_ORDER_FIELDS.has(order.field) ? 'instant' : 'text or null';
+    const [value, id] = decodeCursor(listKey, request.cursor, request.backward ? 'before' : 'after', [kind, 'text']);
+    conditions.push(keysetCondition(order, value as string | null, id as string, request.backward, params));
   }
-  const rows = await ctx.prisma.customer.findMany({
-    where: pageWhere,
-    orderBy: orderByClause(order, request.backward),
-    take: request.limit + 1,
+  const rows = await ctx.loaders.read<Customer>({
+    model: 'Customer',
+    sql: `SELECT * FROM "Customer" WHERE ${conditions.join(' AND ')} ORDER BY ${orderByClause(order, request.backward, '')} LIMIT ${request.limit + 1}`,
+    params: params.values,
+    orderBy: orderByClause(order, request.backward, 'r.'),
   });
   return toPage(
     rows,
     request,
     (row) => encodeCursor(listKey, [sortValue(row, order.field), row.id]),
-    () => ctx.prisma.customer.count({ where }),
+    async () => {
+      const [{ count }] = await ctx.loaders.read<{ count: number }>({ sql: `SELECT count(*)::int AS count FROM "Customer" WHERE ${filtered.where}`, params: filtered.params });
+      return count;
+    },
   );
 }
 
