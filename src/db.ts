@@ -61,6 +61,12 @@ export interface DatabaseOptions {
   dataDir?: string;
   onQuery?: QueryListener;
   poolSize?: number;
+  /**
+   * On PostgreSQL, the longest a statement of the pool may run before the server cancels it: one
+   * that outlives the request it serves (answered with EXECUTION_TIMEOUT) would hold a connection
+   * and a server core for nobody. Undefined: no limit.
+   */
+  statementTimeoutMs?: number;
 }
 
 // Under a burst of writes, a transaction queues for a pooled connection instead of failing after
@@ -204,7 +210,7 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
     // default plan cache keeps planning it for each execution's values. Its lookups by key plan
     // the same for any value. Only reads are prepared (named): Prisma's statements are unnamed,
     // planned each time whatever this says.
-    options: '-c plan_cache_mode=force_generic_plan',
+    options: `-c plan_cache_mode=force_generic_plan${options.statementTimeoutMs ? ` -c statement_timeout=${options.statementTimeoutMs}` : ''}`,
   });
   const preparedReads = new WeakMap<pg.PoolClient, Set<string>>();
   // An idle client that loses its server must not crash the process.

@@ -2,13 +2,15 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from './config.ts';
 import { openDatabase } from './db.ts';
+import { limitsFromEnv } from './limits.ts';
 import { migrateDatabase } from './migrate.ts';
 import { DEMO_CUSTOMER_COUNT, seedDemo } from './seed.ts';
 import { createHttpServer, shutdown } from './server.ts';
 import { createApp } from './yoga.ts';
 
 const config = loadConfig();
-const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+const limits = limitsFromEnv();
+const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, statementTimeoutMs: limits.executionTimeoutMs });
 console.log(`Database: ${db.description}`);
 
 const applied = await migrateDatabase(db);
@@ -26,7 +28,7 @@ if (!config.databaseUrl) {
   if (result.apiKey) console.log(`Demo API key (${result.apiKey.startsWith('sk_live_') ? 'LIVE' : 'TEST'}): ${result.apiKey}`);
 }
 
-const app = createApp({ db, graphiqlApiKey });
+const app = createApp({ db, graphiqlApiKey, limits });
 const server = createHttpServer(app, db);
 server.listen(config.port, () => {
   const address = server.address();

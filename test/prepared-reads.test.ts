@@ -35,3 +35,20 @@ describe('db.read', () => {
     expect(count).toBeLessThanOrEqual(onPostgres ? MAX_PREPARED_READS : 0);
   });
 });
+
+describe('statementTimeoutMs', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase({ statementTimeoutMs: 100 });
+  });
+  afterAll(() => database.drop());
+
+  it('on PostgreSQL has the server cancel a statement of the pool that runs longer, read or Prisma\'s; PGlite has no limit', async () => {
+    const statements = [() => database.db.read('SELECT 1 AS n FROM pg_sleep(0.5)', []), () => database.db.prisma.$queryRaw`SELECT 1 AS n FROM pg_sleep(0.5)`];
+    for (const statement of statements) {
+      if (onPostgres) await expect(statement()).rejects.toThrow(/statement timeout/);
+      else await expect(statement()).resolves.toHaveLength(1);
+    }
+    expect(await database.db.read<{ n: number }>('SELECT 1 AS n', [])).toEqual([{ n: 1 }]);
+  });
+});
