@@ -38,6 +38,31 @@ export async function prepareBenchDatabase(databaseUrl: string): Promise<void> {
   }
 }
 
+/**
+ * Reads every table and index of the bench database once (pg_prewarm), so that the operating
+ * system's page cache holds what fits of them. Right after a load it holds little, and random
+ * reads by id (C, E) then measure the disk: C's sides once answered 86 and 69 req/s, 824 and
+ * 1,136 once warm. Returns what it did, for the log.
+ */
+export async function warmPageCache(databaseUrl: string): Promise<string> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const started = performance.now();
+    await client.query('CREATE EXTENSION IF NOT EXISTS pg_prewarm');
+    const { rows } = await client.query<{ bytes: string }>(
+      `SELECT (sum(pg_prewarm(c.oid::regclass, 'read')) * current_setting('block_size')::bigint)::text AS bytes
+         FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'i')`,
+    );
+    const gigabytes = Number(rows[0].bytes) / 1024 ** 3;
+    return `read ${gigabytes.toFixed(1)} GB of tables and indexes into the page cache in ${((performance.now() - started) / 1000).toFixed(0)} s`;
+  } catch (error) {
+    return `page cache not warmed (${error instanceof Error ? error.message : String(error)}): C and E may measure the disk`;
+  } finally {
+    await client.end();
+  }
+}
+
 export async function countBenchCustomers(client: pg.Client): Promise<number> {
   const { rows } = await client.query<{ count: string }>(
     `SELECT count(*) FROM "Customer" WHERE "accountId" = $1 AND env = 'TEST'`,

@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_BENCH_DATABASE_URL } from './bench-account.ts';
-import { fillBenchCustomers, prepareBenchDatabase } from './bench-database.ts';
+import { fillBenchCustomers, prepareBenchDatabase, warmPageCache } from './bench-database.ts';
 import { checkAnswers, checkSameJson, statementsByPageSize } from './checks.ts';
 import { loadBenchContext, postgresVersion } from './context.ts';
 import { load } from './load.ts';
@@ -42,6 +42,7 @@ const RSS_LIMIT_MB = 300;
 
 await prepareBenchDatabase(databaseUrl);
 await fillBenchCustomers(databaseUrl, Number(values.customers), (line) => console.log(`bench:data ${line}`));
+console.log(`bench: ${await warmPageCache(databaseUrl)}`);
 const context = await loadBenchContext(databaseUrl);
 const selected = allScenarios(context).filter((s) => values.scenarios.split(',').includes(s.id));
 const PROFILES_DIR = 'bench/profiles';
