@@ -20,18 +20,22 @@ import type { Plugin } from 'graphql-yoga';
 import type { Caller } from './auth.ts';
 import type { Context } from './context.ts';
 import type { Database } from './db.ts';
-import { decodeCursor, fingerprint, pageRequest } from './resolvers/pagination.ts';
+import { type CustomerListArgs, customerList, customerListKeyset } from './resolvers/customers.ts';
+import { decodeCursor, fingerprint, type PageRequest, pageRequest } from './resolvers/pagination.ts';
 
 /**
- * `customer(id:)` answered by one SQL statement that builds the response's JSON in PostgreSQL.
+ * `customer(id:)` and `customers` answered by one SQL statement that builds the response's JSON
+ * in PostgreSQL.
  *
- * The resolvers read a customer by id in one statement already (startRelationReads), but then
- * turn every row into objects, run a resolver per field and serialize the result: a customer with
- * everything nested cost the server twice the CPU the database spends on it. Here the selection
- * is compiled to SQL instead, once per document and values of the variables the SQL depends on.
+ * The resolvers read a customer by id in one statement already (startRelationReads), and a page
+ * of customers in two, but then turn every row into objects, run a resolver per field and
+ * serialize the result: a customer with everything nested cost the server twice the CPU the
+ * database spends on it. Here the selection is compiled to SQL instead, once per document and
+ * values of the variables the SQL depends on. The list's conditions, order and keyset are those
+ * of src/resolvers/customers.ts, and its cursors are written as encodeCursor writes them.
  *
- * Only what this file knows is compiled: a query whose root fields are `customer` and
- * `__typename`, selecting fields listed in FIELDS below. Anything else (another field, a directive
+ * Only what this file knows is compiled: a query whose root fields are `customer`, `customers`
+ * and `__typename`, selecting fields listed in FIELDS below. Anything else (another field, a directive
  * other than @skip/@include, an argument the resolvers would refuse) runs through the resolvers,
  * which also answer should the statement fail. A field added to the schema is answered by its
  * resolver until it is added here. test/customer-json.test.ts checks that both answer the same.
@@ -224,15 +228,76 @@ const ownRows = (table: string) => rowsOf(table, (alias, row) => `${alias}."cust
 const allRows = (table: string) => rowsOf(table, (alias, row) => `${alias}."customerId" = ${row}.id`);
 const entityRows = (table: string) => rowsOf(table, (alias, row) => `${alias}."entityId" = ${row}.id`);
 
+/** Where a page's rows come from, and how its cursors and count are written. */
+interface PageSource {
+  request: PageRequest;
+  /** The alias of the page's rows. */
+  alias: string;
+  /** `"Table" alias WHERE …`: every row of the list after (or before) the cursor. */
+  rows: string;
+  /** ORDER BY over the alias's columns, in the direction of travel. */
+  order: string;
+  listKey: string;
+  /** The elements of the sort key a cursor carries, as JSON text, for a row of the alias. */
+  sortKey: string;
+  /** The count of the whole list. */
+  totalCount: string;
+}
+
+/** A Relay connection over `source`: limit + 1 rows read in the direction of travel, cursors as encodeCursor writes them. */
+function pageJson(source: PageSource, field: FieldNode, definition: GraphQLField<unknown, unknown>, statement: Statement): string {
+  const { request, alias } = source;
+  // encodeCursor's base64url of {"l":fingerprint,"k":[…]}.
+  const cursor = `translate(encode(convert_to('{"l":"${fingerprint(source.listKey)}","k":[' || ${source.sortKey} || ']}', 'UTF8'), 'base64'), E'+/=\\n', '-_')`;
+  const inPage = `FILTER (WHERE ${alias}.n <= ${request.limit})`;
+  const listOrder = request.backward ? 'DESC' : 'ASC';
+  const reverse = request.backward ? 'ASC' : 'DESC';
+  const connectionType = objectType(definition);
+  const edgeType = objectType(connectionType.getFields().edges);
+  const pageInfoType = objectType(connectionType.getFields().pageInfo);
+  const hasMore = `count(*) > ${request.limit}`;
+  const hasCursor = request.cursor !== undefined ? 'true' : 'false';
+  const pageInfo: Record<string, string> = {
+    hasNextPage: request.backward ? hasCursor : hasMore,
+    hasPreviousPage: request.backward ? hasMore : hasCursor,
+    startCursor: `(array_agg(${alias}.cursor ORDER BY ${alias}.n ${listOrder}) ${inPage})[1]`,
+    endCursor: `(array_agg(${alias}.cursor ORDER BY ${alias}.n ${reverse}) ${inPage})[1]`,
+  };
+  if (!field.selectionSet) throw new NotCompiled();
+  const selected = fieldsOf(connectionType, field.selectionSet, statement).map((part): [string, string] => {
+    const key = part.alias?.value ?? part.name.value;
+    switch (part.name.value) {
+      case '__typename':
+        return [key, typename(connectionType)];
+      case 'totalCount':
+        return [key, source.totalCount];
+      case 'pageInfo':
+        return [key, objectFrom(pageInfoType, part.selectionSet, statement, pageInfo)];
+      case 'edges': {
+        const edge = objectFrom(edgeType, part.selectionSet, statement, {
+          cursor: `${alias}.cursor`,
+          node: (node) => objectJson(objectType(edgeType.getFields().node), alias, node.selectionSet, statement),
+        });
+        return [key, `coalesce(json_agg(${edge} ORDER BY ${alias}.n ${listOrder}) ${inPage}, '[]'::json)`];
+      }
+      default:
+        throw new NotCompiled();
+    }
+  });
+  // GROUP BY (): one row even for an empty page, whatever is selected (totalCount alone aggregates nothing).
+  return `(SELECT ${jsonObject(selected)} FROM (
+    SELECT ${alias}.*, row_number() OVER (ORDER BY ${source.order}) AS n, ${cursor} AS cursor
+    FROM (SELECT * FROM ${source.rows} ORDER BY ${source.order} LIMIT ${request.limit + 1}) ${alias}) ${alias} GROUP BY ())`;
+}
+
 /**
  * A customer's page of invoices, charges or events, as src/loaders.ts pages them: newest first,
- * keyset after or before a cursor, limit + 1 rows read in the direction of travel.
+ * keyset after or before a cursor.
  */
 const connection =
   (table: string, relation: string): FieldSql =>
   (row, field, definition, statement) => {
-    const args = getArgumentValues(definition, field, statement.variables);
-    const request = pageRequest(args);
+    const request = pageRequest(getArgumentValues(definition, field, statement.variables));
     const listKey = `customer.${relation}`;
     const alias = statement.alias();
     const direction = request.backward ? 'ASC' : 'DESC';
@@ -241,48 +306,45 @@ const connection =
       const [createdAt, id] = decodeCursor(listKey, request.cursor, request.backward ? 'before' : 'after', ['instant', 'text']);
       keyset = `AND (${alias}."createdAt", ${alias}.id) ${request.backward ? '>' : '<'} (${statement.param(createdAt, 'timestamp(3)')}, ${statement.param(id, 'text')})`;
     }
-    // encodeCursor's base64url of {"l":fingerprint,"k":[createdAt, id]}.
-    const cursor = `translate(encode(convert_to('{"l":"${fingerprint(listKey)}","k":["' || ${iso(`${alias}."createdAt"`)} || '","' || ${alias}.id || '"]}', 'UTF8'), 'base64'), E'+/=\\n', '-_')`;
-    const inPage = `FILTER (WHERE ${alias}.n <= ${request.limit})`;
-    const listOrder = request.backward ? 'DESC' : 'ASC';
-    const reverse = request.backward ? 'ASC' : 'DESC';
-    const connectionType = objectType(definition);
-    const edgeType = objectType(connectionType.getFields().edges);
-    const pageInfoType = objectType(connectionType.getFields().pageInfo);
-    const hasMore = `count(*) > ${request.limit}`;
-    const hasCursor = request.cursor !== undefined ? 'true' : 'false';
-    const pageInfo: Record<string, string> = {
-      hasNextPage: request.backward ? hasCursor : hasMore,
-      hasPreviousPage: request.backward ? hasMore : hasCursor,
-      startCursor: `(array_agg(${alias}.cursor ORDER BY ${alias}.n ${listOrder}) ${inPage})[1]`,
-      endCursor: `(array_agg(${alias}.cursor ORDER BY ${alias}.n ${reverse}) ${inPage})[1]`,
-    };
-    if (!field.selectionSet) throw new NotCompiled();
-    const selected = fieldsOf(connectionType, field.selectionSet, statement).map((part): [string, string] => {
-      const key = part.alias?.value ?? part.name.value;
-      switch (part.name.value) {
-        case '__typename':
-          return [key, typename(connectionType)];
-        case 'totalCount':
-          return [key, `(SELECT count(*)::int FROM "${table}" x WHERE x."customerId" = ${row}.id)`];
-        case 'pageInfo':
-          return [key, objectFrom(pageInfoType, part.selectionSet, statement, pageInfo)];
-        case 'edges': {
-          const edge = objectFrom(edgeType, part.selectionSet, statement, {
-            cursor: `${alias}.cursor`,
-            node: (node) => objectJson(objectType(edgeType.getFields().node), alias, node.selectionSet, statement),
-          });
-          return [key, `coalesce(json_agg(${edge} ORDER BY ${alias}.n ${listOrder}) ${inPage}, '[]'::json)`];
-        }
-        default:
-          throw new NotCompiled();
-      }
-    });
-    return `(SELECT ${jsonObject(selected)} FROM (
-      SELECT ${alias}.*, row_number() OVER (ORDER BY ${alias}."createdAt" ${direction}, ${alias}.id ${direction}) AS n, ${cursor} AS cursor
-      FROM (SELECT * FROM "${table}" ${alias} WHERE ${alias}."customerId" = ${row}.id ${keyset}
-        ORDER BY ${alias}."createdAt" ${direction}, ${alias}.id ${direction} LIMIT ${request.limit + 1}) ${alias}) ${alias})`;
+    return pageJson(
+      {
+        request,
+        alias,
+        rows: `"${table}" ${alias} WHERE ${alias}."customerId" = ${row}.id ${keyset}`,
+        order: `${alias}."createdAt" ${direction}, ${alias}.id ${direction}`,
+        listKey,
+        sortKey: `'"' || ${iso(`${alias}."createdAt"`)} || '","' || ${alias}.id || '"'`,
+        totalCount: `(SELECT count(*)::int FROM "${table}" x WHERE x."customerId" = ${row}.id)`,
+      },
+      field,
+      definition,
+      statement,
+    );
   };
+
+/** The root `customers` list, as src/resolvers/customers.ts lists it. */
+function customersPage(field: FieldNode, definition: GraphQLField<unknown, unknown>, statement: Statement): string {
+  const param = (value: unknown, type: string) => statement.param(value, type);
+  const list = customerList(getArgumentValues(definition, field, statement.variables) as CustomerListArgs, { account: ACCOUNT, env: ENV }, param);
+  const keyset = customerListKeyset(list, param);
+  const alias = statement.alias();
+  const sortColumn = `${alias}."${list.order.field}"`;
+  const sortValue = list.order.field === 'createdAt' || list.order.field === 'updatedAt' ? `'"' || ${iso(sortColumn)} || '"'` : `coalesce(to_json(${sortColumn})::text, 'null')`;
+  return pageJson(
+    {
+      request: list.request,
+      alias,
+      rows: `"Customer" ${alias} WHERE ${list.filtered}${keyset ? ` AND ${keyset}` : ''}`,
+      order: list.orderBy(`${alias}.`),
+      listKey: list.listKey,
+      sortKey: `${sortValue} || ',"' || ${alias}.id || '"'`,
+      totalCount: `(SELECT count(*)::int FROM "Customer" WHERE ${list.filtered})`,
+    },
+    field,
+    definition,
+    statement,
+  );
+}
 
 /** A selection over values computed already, by field name (a page's pageInfo and edges). */
 function objectFrom(
@@ -579,6 +641,7 @@ function compile(schema: GraphQLSchema, document: DocumentNode, operation: Opera
     const pairs = fieldsOf(query, operation.selectionSet, statement).map((field): [string, string] => {
       const key = field.alias?.value ?? field.name.value;
       if (field.name.value === '__typename') return [key, typename(query)];
+      if (field.name.value === 'customers') return [key, customersPage(field, query.getFields().customers, statement)];
       if (field.name.value !== 'customer') throw new NotCompiled();
       const definition = query.getFields().customer;
       const argument = field.arguments?.find((a) => a.name.value === 'id')?.value;
@@ -633,7 +696,7 @@ function compileCustomerRead(
 }
 
 /**
- * Runs a `customer(id:)` query as one statement that PostgreSQL answers with the response's JSON;
+ * Runs a `customer(id:)` or `customers` query as one statement that PostgreSQL answers with the response's JSON;
  * any other operation, or a failed statement, goes to the executor set before this plugin.
  */
 export function customerReadAsJson(db: Pick<Database, 'read'>): Plugin<Context> {

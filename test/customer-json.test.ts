@@ -4,8 +4,10 @@ import { demoData, insertDemoData } from '../src/seed.ts';
 import { createTestApp, type GraphQLResponse, type TestApp } from './helpers.ts';
 import { EVERY_FIELD } from './queries.ts';
 
-// customer(id:) is answered by JSON that PostgreSQL builds (src/customer-json.ts); the customers
-// list by the resolvers. Each test reads the same customers both ways and expects the same answer.
+// customer(id:) and the customers list are answered by JSON that PostgreSQL builds
+// (src/customer-json.ts). Each test reads the same customers that way and through the resolvers
+// (a root field the compiler does not know, VIA_RESOLVERS, sends a whole query to them) and
+// expects the same answer.
 
 let t: TestApp;
 const deletedIds: string[] = [];
@@ -18,12 +20,19 @@ interface Document {
   fragments?: string;
 }
 
+const VIA_RESOLVERS = 'viaResolvers: node(id: "cus_none") { id }';
+
+/** Whether the statements since `before` are the one statement that builds a response's JSON. */
+const answeredAsJson = (before: number) => {
+  const statements = t.statements.slice(before);
+  return statements.length === 1 && statements[0].endsWith('AS body');
+};
+
 /** The answer of customer(id) and whether it came from the one statement that builds its JSON. */
 async function byId(id: string, { selection, variables = {}, declared = '', fragments = '' }: Document) {
   const before = t.statements.length;
   const res = await t.request(`query($id: ID! ${declared}) { customer(id: $id) { ${selection} } } ${fragments}`, { ...variables, id });
-  const statements = t.statements.slice(before);
-  return { res, asJson: statements.length === 1 && statements[0].endsWith('AS body') };
+  return { res, asJson: answeredAsJson(before) };
 }
 
 /** Every customer of the merchant, live and deleted, each as the resolvers answer `selection`. */
@@ -33,7 +42,7 @@ async function everyCustomerByList({ selection, variables = {}, declared = '', f
   do {
     const res: GraphQLResponse = await t.request(
       `query($after: String ${declared}) { customers(first: 20, after: $after, filter: { includeDeleted: true }) {
-        pageInfo { hasNextPage endCursor } edges { node { id ${selection} } } } } ${fragments}`,
+        pageInfo { hasNextPage endCursor } edges { node { id ${selection} } } } ${VIA_RESOLVERS} } ${fragments}`,
       { ...variables, after },
     );
     expect(res.errors).toBeUndefined();
@@ -114,6 +123,117 @@ describe('customer(id) answered by JSON built in PostgreSQL', () => {
       expect(asJson).toBe(true);
       expect(res.errors).toBeUndefined();
       expect({ id: expected.id, ...res.data!.customer }).toEqual(expected);
+    }
+  });
+});
+
+describe('customers list answered by JSON built in PostgreSQL', () => {
+  const SELECTION = `__typename totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { __typename cursor node { id name email createdAt updatedAt deleted metadata subscriptions { id } invoices(first: 2) { edges { cursor } } } }`;
+  const DECLARED = '$first: Int, $after: String, $last: Int, $before: String, $filter: CustomerFilter, $orderBy: CustomerOrder';
+  const ARGUMENTS = 'first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy';
+
+  beforeAll(async () => {
+    // Names and emails missing (sorted last), shared creation instants (ties broken by id), and a
+    // name that JSON must escape in a cursor.
+    const at = new Date('2026-03-01T00:00:00.000Z');
+    await t.prisma.customer.createMany({
+      data: [null, null, 'Zoë "Q" \\ O\'Brien', 'tab\there'].map((name, i) => ({
+        id: newId('Customer'),
+        accountId: t.merchant.accountId,
+        env: 'TEST' as const,
+        name,
+        email: i % 2 ? null : `tie${i}@example.com`,
+        metadata: { source: 'import', tier: i % 2 ? 'gold' : 'silver' },
+        createdAt: at,
+        updatedAt: at,
+      })),
+    });
+  });
+
+  /** The same page read compiled and through the resolvers. */
+  async function bothWays(variables: Record<string, unknown>) {
+    const query = (extra: string) => `query(${DECLARED}) { customers(${ARGUMENTS}) { ${SELECTION} } ${extra} }`;
+    const before = t.statements.length;
+    const compiled = await t.request(query(''), variables);
+    const asJson = answeredAsJson(before);
+    const resolved = await t.request(query(VIA_RESOLVERS), variables);
+    return { compiled, resolved, asJson };
+  }
+
+  /** Every id of the list in order, page by page, each page answered both ways and compared. */
+  async function pageThroughBothWays(variables: Record<string, unknown>, size: number, backward: boolean) {
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    for (let guard = 0; guard < 100; guard++) {
+      const { compiled, resolved, asJson } = await bothWays(backward ? { ...variables, last: size, before: cursor } : { ...variables, first: size, after: cursor });
+      expect(asJson).toBe(true);
+      expect(compiled.errors).toBeUndefined();
+      expect(compiled.data!.customers).toEqual(resolved.data!.customers);
+      const page = compiled.data!.customers;
+      const pageIds = page.edges.map((edge: { node: { id: string } }) => edge.node.id);
+      if (backward) ids.unshift(...pageIds);
+      else ids.push(...pageIds);
+      if (!(backward ? page.pageInfo.hasPreviousPage : page.pageInfo.hasNextPage)) return ids;
+      cursor = backward ? page.pageInfo.startCursor : page.pageInfo.endCursor;
+    }
+    throw new Error('paging did not end');
+  }
+
+  it.each([
+    ['newest first', {}],
+    ['by name, missing names last', { orderBy: { field: 'NAME', direction: 'ASC' } }],
+    ['by name descending', { orderBy: { field: 'NAME', direction: 'DESC' } }],
+    ['by email', { orderBy: { field: 'EMAIL', direction: 'ASC' } }],
+    ['by updatedAt, oldest first', { orderBy: { field: 'UPDATED_AT', direction: 'ASC' } }],
+    ['with deleted customers', { filter: { includeDeleted: true } }],
+    ['filtered by metadata', { filter: { metadata: [{ key: 'source', value: 'import' }] } }],
+    ['filtered by a creation range', { filter: { createdAt: { gte: '2020-01-01T00:00:00.000Z', lt: '2026-03-01T00:00:00.001Z' } } }],
+    ['searched', { filter: { search: 'E' }, orderBy: { field: 'NAME', direction: 'DESC' } }],
+  ])('pages %s both ways as the resolvers do, cursors and counts included', async (_, variables) => {
+    const forward = await pageThroughBothWays(variables, 3, false);
+    expect(forward.length).toBeGreaterThan(3);
+    expect(await pageThroughBothWays(variables, 2, true)).toEqual(forward);
+  });
+
+  it('answers an empty page, the last page without a cursor, and an exact email as the resolvers do', async () => {
+    for (const variables of [{ first: 0 }, { last: 3 }, { filter: { email: 'tie0@example.com' } }, { filter: { search: 'nobody has this' } }]) {
+      const { compiled, resolved, asJson } = await bothWays(variables);
+      expect(asJson).toBe(true);
+      expect(compiled.errors).toBeUndefined();
+      expect(compiled.data!.customers).toEqual(resolved.data!.customers);
+    }
+  });
+
+  it('answers totalCount alone, of a list or a customer\'s invoices, empty or not, as the resolvers do', async () => {
+    const query = (extra: string) => `query($filter: CustomerFilter) { customers(first: 2, filter: $filter) { totalCount edges { node { invoices { totalCount } } } } ${extra} }`;
+    for (const filter of [{}, { search: 'nobody has this' }, { metadata: [{ key: 'source', value: 'import' }] }]) {
+      const before = t.statements.length;
+      const compiled = await t.request(query(''), { filter });
+      expect(answeredAsJson(before)).toBe(true);
+      const resolved = await t.request(query(VIA_RESOLVERS), { filter });
+      expect(compiled.errors).toBeUndefined();
+      expect(compiled.data!.customers).toEqual(resolved.data!.customers);
+    }
+    const lonely = await t.request(`{ customers(first: 1, filter: { search: "nobody has this" }) { totalCount } }`);
+    expect(lonely.data).toEqual({ customers: { totalCount: 0 } });
+    const [withoutInvoices] = await t.prisma.customer.findMany({ where: { accountId: t.merchant.accountId, metadata: { path: ['source'], equals: 'import' } } });
+    const { res, asJson } = await byId(withoutInvoices.id, { selection: 'invoices { totalCount } charges(first: 1) { totalCount }' });
+    expect(asJson).toBe(true);
+    expect(res.data!.customer).toEqual({ invoices: { totalCount: 0 }, charges: { totalCount: 0 } });
+  });
+
+  it('leaves arguments the resolvers refuse to them, with their errors', async () => {
+    const { compiled } = await bothWays({ first: 5, orderBy: { field: 'NAME', direction: 'ASC' } });
+    for (const [variables, message] of [
+      [{ first: 101 }, 'Argument "first"'],
+      [{ first: 5, after: 'not-a-cursor' }, 'not a cursor returned by this list'],
+      [{ first: 5, after: compiled.data!.customers.pageInfo.endCursor }, 'was returned for a different list'],
+    ] as const) {
+      const before = t.statements.length;
+      const res = await t.request(`query(${DECLARED}) { customers(${ARGUMENTS}) { totalCount } }`, variables);
+      expect(answeredAsJson(before)).toBe(false);
+      expect(res.errors![0].message).toContain(message);
     }
   });
 });

@@ -4,7 +4,7 @@ import { newId } from '../ids.ts';
 import { checkCustomerFields, type CustomerFieldsInput, mergeMetadata } from './customer-input.ts';
 import { type UserError, UserErrors, userError } from './errors.ts';
 import { createOnce } from './idempotency.ts';
-import { decodeCursor, encodeCursor, type Page, type PageArgs, pageRequest, toPage } from './pagination.ts';
+import { decodeCursor, encodeCursor, type Page, type PageArgs, type PageRequest, pageRequest, toPage } from './pagination.ts';
 
 export type CustomerOrderField = 'createdAt' | 'updatedAt' | 'name' | 'email';
 export type SortDirection = 'asc' | 'desc';
@@ -25,57 +25,45 @@ export interface CustomerOrder {
 const NULLABLE_ORDER_FIELDS = new Set<CustomerOrderField>(['name', 'email']);
 const DATE_ORDER_FIELDS = new Set<CustomerOrderField>(['createdAt', 'updatedAt']);
 
-/** The `$n` placeholders of one SQL statement, numbered as values are added. */
-class Params {
-  readonly values: unknown[] = [];
-  add(value: unknown, type: string): string {
-    this.values.push(value);
-    return `$${this.values.length}::${type}`;
-  }
+/** Adds a value to a statement's parameters and answers its placeholder, `$n::type`. */
+export type Placeholder = (value: unknown, type: string) => string;
+
+export type CustomerListArgs = PageArgs & { filter?: CustomerFilter | null; orderBy?: CustomerOrder | null };
+
+/** A customers list request in SQL: here for the resolver, and for src/customer-json.ts. */
+export interface CustomerList {
+  request: PageRequest;
+  order: CustomerOrder;
+  /** The list its cursors carry the fingerprint of. */
+  listKey: string;
+  /** The filter's conditions over the columns of "Customer": every customer of the list. */
+  filtered: string;
+  /** ORDER BY in the direction of travel, over the columns of the row alias `row` ('' for none). */
+  orderBy(row: string): string;
 }
 
 /** `text` matched literally inside ILIKE: its own % and _ (and the escape, \) are not wildcards. */
 const containing = (text: string) => `%${text.replace(/[\\%_]/g, '\\$&')}%`;
 
-/** The conditions a customer of the list meets, over the columns of "Customer". */
-function filterConditions(ctx: Context, filter: CustomerFilter, params: Params): string[] {
-  const conditions = [`"accountId" = ${params.add(ctx.caller.accountId, 'text')}`, `env = ${params.add(ctx.caller.env, '"Environment"')}`];
+/** The conditions a customer of the list meets; `tenant` holds the SQL of the caller's account and environment. */
+function filterConditions(filter: CustomerFilter, tenant: { account: string; env: string }, param: Placeholder): string[] {
+  const conditions = [`"accountId" = ${tenant.account}`, `env = ${tenant.env}`];
   if (!filter.includeDeleted) conditions.push('"deletedAt" IS NULL');
-  if (filter.email != null) conditions.push(`email = ${params.add(filter.email, 'text')}`);
+  if (filter.email != null) conditions.push(`email = ${param(filter.email, 'text')}`);
   if (filter.search) {
-    const pattern = params.add(containing(filter.search), 'text');
+    const pattern = param(containing(filter.search), 'text');
     conditions.push(`(name ILIKE ${pattern} OR email ILIKE ${pattern} OR "externalId" ILIKE ${pattern} OR "companyName" ILIKE ${pattern})`);
   }
   for (const { key, value } of filter.metadata ?? []) {
-    conditions.push(`metadata -> ${params.add(key, 'text')} = to_jsonb(${params.add(value, 'text')})`);
+    conditions.push(`metadata -> ${param(key, 'text')} = to_jsonb(${param(value, 'text')})`);
   }
   const comparisons = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
   for (const [bound, operator] of Object.entries(comparisons) as [keyof typeof comparisons, string][]) {
     const value = filter.createdAt?.[bound];
     // Stored as UTC without a zone: an ISO instant ending in Z casts to exactly that.
-    if (value) conditions.push(`"createdAt" ${operator} ${params.add(value.toISOString(), 'timestamp(3)')}`);
+    if (value) conditions.push(`"createdAt" ${operator} ${param(value.toISOString(), 'timestamp(3)')}`);
   }
   return conditions;
-}
-
-/**
- * Rows strictly after (value, id) in the order (field direction NULLS LAST, id direction), or,
- * when `before`, strictly before it. Nulls sort last, so they come after every value. The row
- * comparison is a range of the (accountId, env, field, id) index: a page deep in the list starts
- * its index scan at the cursor.
- */
-function keysetCondition(order: CustomerOrder, value: string | null, id: string, before: boolean, params: Params): string {
-  const column = `"${order.field}"`;
-  const towardEnd = (order.direction === 'desc') !== before ? '<' : '>';
-  const idParam = params.add(id, 'text');
-  if (value === null) {
-    const sameNull = `(${column} IS NULL AND id ${towardEnd} ${idParam})`;
-    return before ? `(${column} IS NOT NULL OR ${sameNull})` : sameNull;
-  }
-  const type = DATE_ORDER_FIELDS.has(order.field) ? 'timestamp(3)' : 'text';
-  // A row whose field is NULL compares as unknown: going on after a value, the NULLs are still ahead.
-  const beyond = `(${column}, id) ${towardEnd} (${params.add(value, type)}, ${idParam})`;
-  return !before && NULLABLE_ORDER_FIELDS.has(order.field) ? `(${beyond} OR ${column} IS NULL)` : beyond;
 }
 
 /** ORDER BY in the direction of travel, over the columns of the row alias `row` ('' for none). */
@@ -85,43 +73,78 @@ function orderByClause(order: CustomerOrder, backward: boolean, row: string): st
   return `${row}"${order.field}" ${direction}${nulls}, ${row}id ${direction}`;
 }
 
-function sortValue(customer: Customer, field: CustomerOrderField): string | null {
+/** The list `args` ask for; a bad page size is refused here, a bad cursor by customerListKeyset. */
+export function customerList(args: CustomerListArgs, tenant: { account: string; env: string }, param: Placeholder): CustomerList {
+  const request = pageRequest(args);
+  const filter = args.filter ?? {};
+  const order = args.orderBy ?? { field: 'createdAt', direction: 'desc' };
+  return {
+    request,
+    order,
+    listKey: JSON.stringify(['customers', filter, order]),
+    filtered: filterConditions(filter, tenant, param).join(' AND '),
+    orderBy: (row) => orderByClause(order, request.backward, row),
+  };
+}
+
+/**
+ * The rows strictly after the cursor in the list's order (field direction NULLS LAST, id
+ * direction), or, paging backward, strictly before it; undefined without a cursor. Nulls sort
+ * last, so they come after every value. The row comparison is a range of the (accountId, env,
+ * field, id) index: a page deep in the list starts its index scan at the cursor.
+ */
+export function customerListKeyset({ request, order, listKey }: CustomerList, param: Placeholder): string | undefined {
+  if (request.cursor === undefined) return undefined;
+  const before = request.backward;
+  const isDate = DATE_ORDER_FIELDS.has(order.field);
+  const [value, id] = decodeCursor(listKey, request.cursor, before ? 'before' : 'after', [isDate ? 'instant' : 'text or null', 'text']);
+  const column = `"${order.field}"`;
+  const towardEnd = (order.direction === 'desc') !== before ? '<' : '>';
+  const idParam = param(id, 'text');
+  if (value === null) {
+    const sameNull = `(${column} IS NULL AND id ${towardEnd} ${idParam})`;
+    return before ? `(${column} IS NOT NULL OR ${sameNull})` : sameNull;
+  }
+  // A row whose field is NULL compares as unknown: going on after a value, the NULLs are still ahead.
+  const beyond = `(${column}, id) ${towardEnd} (${param(value, isDate ? 'timestamp(3)' : 'text')}, ${idParam})`;
+  return !before && NULLABLE_ORDER_FIELDS.has(order.field) ? `(${beyond} OR ${column} IS NULL)` : beyond;
+}
+
+/** What a cursor of the list carries for a customer: the sort field as JSON writes it, and the id. */
+export function customerSortKey(customer: Customer, field: CustomerOrderField): [string | null, string] {
   const value = customer[field];
-  return value instanceof Date ? value.toISOString() : value;
+  return [value instanceof Date ? value.toISOString() : value, customer.id];
+}
+
+/** A statement's parameters, numbered from $1 as they are added. */
+function parameters() {
+  const values: unknown[] = [];
+  const param: Placeholder = (value, type) => `$${values.push(value)}::${type}`;
+  return { values, param };
 }
 
 /**
  * A page of the caller's customers, read as the loaders read (src/read-batch.ts): a prepared
- * statement, planned once per connection, its rows decoded as Prisma returns them.
+ * statement, planned once per connection, its rows decoded as Prisma returns them. A query that
+ * src/customer-json.ts compiles does not come here.
  */
-export async function listCustomers(
-  ctx: Context,
-  args: PageArgs & { filter?: CustomerFilter | null; orderBy?: CustomerOrder | null },
-): Promise<Page<Customer>> {
-  const request = pageRequest(args);
-  const filter = args.filter ?? {};
-  const order = args.orderBy ?? { field: 'createdAt', direction: 'desc' };
-  const listKey = JSON.stringify(['customers', filter, order]);
-  const params = new Params();
-  const conditions = filterConditions(ctx, filter, params);
-  const filtered = { where: conditions.join(' AND '), params: [...params.values] };
-  if (request.cursor !== undefined) {
-    const kind = DATE_ORDER_FIELDS.has(order.field) ? 'instant' : 'text or null';
-    const [value, id] = decodeCursor(listKey, request.cursor, request.backward ? 'before' : 'after', [kind, 'text']);
-    conditions.push(keysetCondition(order, value as string | null, id as string, request.backward, params));
-  }
+export async function listCustomers(ctx: Context, args: CustomerListArgs): Promise<Page<Customer>> {
+  const { values, param } = parameters();
+  const list = customerList(args, { account: param(ctx.caller.accountId, 'text'), env: param(ctx.caller.env, '"Environment"') }, param);
+  const filterValues = [...values];
+  const keyset = customerListKeyset(list, param);
   const rows = await ctx.loaders.read<Customer>({
     model: 'Customer',
-    sql: `SELECT * FROM "Customer" WHERE ${conditions.join(' AND ')} ORDER BY ${orderByClause(order, request.backward, '')} LIMIT ${request.limit + 1}`,
-    params: params.values,
-    orderBy: orderByClause(order, request.backward, 'r.'),
+    sql: `SELECT * FROM "Customer" WHERE ${list.filtered}${keyset ? ` AND ${keyset}` : ''} ORDER BY ${list.orderBy('')} LIMIT ${list.request.limit + 1}`,
+    params: values,
+    orderBy: list.orderBy('r.'),
   });
   return toPage(
     rows,
-    request,
-    (row) => encodeCursor(listKey, [sortValue(row, order.field), row.id]),
+    list.request,
+    (row) => encodeCursor(list.listKey, customerSortKey(row, list.order.field)),
     async () => {
-      const [{ count }] = await ctx.loaders.read<{ count: number }>({ sql: `SELECT count(*)::int AS count FROM "Customer" WHERE ${filtered.where}`, params: filtered.params });
+      const [{ count }] = await ctx.loaders.read<{ count: number }>({ sql: `SELECT count(*)::int AS count FROM "Customer" WHERE ${list.filtered}`, params: filterValues });
       return count;
     },
   );
