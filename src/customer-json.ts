@@ -20,7 +20,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Caller } from './auth.ts';
 import type { Context } from './context.ts';
 import type { Database } from './db.ts';
-import { type CustomerListArgs, customerList, customerListKeyset } from './resolvers/customers.ts';
+import { type CustomerListArgs, customerList, customerListKeyset, sortsByInstant } from './resolvers/customers.ts';
 import { decodeCursor, fingerprint, type PageRequest, pageRequest } from './resolvers/pagination.ts';
 
 /**
@@ -329,7 +329,7 @@ function customersPage(field: FieldNode, definition: GraphQLField<unknown, unkno
   const keyset = customerListKeyset(list, param);
   const alias = statement.alias();
   const sortColumn = `${alias}."${list.order.field}"`;
-  const sortValue = list.order.field === 'createdAt' || list.order.field === 'updatedAt' ? `'"' || ${iso(sortColumn)} || '"'` : `coalesce(to_json(${sortColumn})::text, 'null')`;
+  const sortValue = sortsByInstant(list.order.field) ? `'"' || ${iso(sortColumn)} || '"'` : `coalesce(to_json(${sortColumn})::text, 'null')`;
   return pageJson(
     {
       request: list.request,
@@ -696,8 +696,9 @@ function compileCustomerRead(
 }
 
 /**
- * Runs a `customer(id:)` or `customers` query as one statement that PostgreSQL answers with the response's JSON;
- * any other operation, or a failed statement, goes to the executor set before this plugin.
+ * Runs a `customer(id:)` or `customers` query as one statement that PostgreSQL answers with the
+ * response's JSON; any other operation, or a failed statement, goes to the executor set before
+ * this plugin.
  */
 export function customerReadAsJson(db: Pick<Database, 'read'>): Plugin<Context> {
   return {

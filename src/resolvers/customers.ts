@@ -25,6 +25,9 @@ export interface CustomerOrder {
 const NULLABLE_ORDER_FIELDS = new Set<CustomerOrderField>(['name', 'email']);
 const DATE_ORDER_FIELDS = new Set<CustomerOrderField>(['createdAt', 'updatedAt']);
 
+/** Whether the list sorts by an instant (its cursors carry it as an ISO string) rather than by text. */
+export const sortsByInstant = (field: CustomerOrderField) => DATE_ORDER_FIELDS.has(field);
+
 /** Adds a value to a statement's parameters and answers its placeholder, `$n::type`. */
 export type Placeholder = (value: unknown, type: string) => string;
 
@@ -96,7 +99,7 @@ export function customerList(args: CustomerListArgs, tenant: { account: string; 
 export function customerListKeyset({ request, order, listKey }: CustomerList, param: Placeholder): string | undefined {
   if (request.cursor === undefined) return undefined;
   const before = request.backward;
-  const isDate = DATE_ORDER_FIELDS.has(order.field);
+  const isDate = sortsByInstant(order.field);
   const [value, id] = decodeCursor(listKey, request.cursor, before ? 'before' : 'after', [isDate ? 'instant' : 'text or null', 'text']);
   const column = `"${order.field}"`;
   const towardEnd = (order.direction === 'desc') !== before ? '<' : '>';
@@ -111,7 +114,7 @@ export function customerListKeyset({ request, order, listKey }: CustomerList, pa
 }
 
 /** What a cursor of the list carries for a customer: the sort field as JSON writes it, and the id. */
-export function customerSortKey(customer: Customer, field: CustomerOrderField): [string | null, string] {
+function customerSortKey(customer: Customer, field: CustomerOrderField): [string | null, string] {
   const value = customer[field];
   return [value instanceof Date ? value.toISOString() : value, customer.id];
 }
