@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../src/ids.ts';
 import { demoData, insertDemoData } from '../src/seed.ts';
-import { createTestApp, type GraphQLResponse, type TestApp } from './helpers.ts';
+import { createTestApp, type GraphQLResponse, type TestApp, VIA_RESOLVERS } from './helpers.ts';
 import { EVERY_FIELD } from './queries.ts';
 
 // customer(id:) and the customers list are answered by JSON that PostgreSQL builds
@@ -19,8 +19,6 @@ interface Document {
   declared?: string;
   fragments?: string;
 }
-
-const VIA_RESOLVERS = 'viaResolvers: node(id: "cus_none") { id }';
 
 /** Whether the statements since `before` are the one statement that builds a response's JSON. */
 const answeredAsJson = (before: number) => {

@@ -49,6 +49,12 @@ export async function createTestDatabase(options: Omit<DatabaseOptions, 'databas
   };
 }
 
+/** A root field that src/customer-json.ts does not compile: in a query, it sends all of it to the resolvers. */
+export const VIA_RESOLVERS = 'viaResolvers: node(id: "cus_none") { id }';
+
+/** `query` (one operation, nothing after it) answered by the resolvers instead of compiled. */
+export const viaResolvers = (query: string) => query.replace(/}\s*$/, ` ${VIA_RESOLVERS} }`);
+
 export interface GraphQLResponse<Data = Record<string, any>> {
   status: number;
   data?: Data;

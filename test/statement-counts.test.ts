@@ -13,7 +13,7 @@ import {
 } from '../bench/queries.ts';
 import type { Prisma } from '../src/generated/prisma/client.ts';
 import { newId } from '../src/ids.ts';
-import { createTestApp, type TestApp } from './helpers.ts';
+import { createTestApp, type TestApp, viaResolvers } from './helpers.ts';
 
 const CUSTOMERS = 100;
 
@@ -89,12 +89,6 @@ beforeAll(async () => {
   customerIds = await insertCustomersWithEverything(t.merchant.accountId);
 });
 afterAll(() => t.close());
-
-/**
- * The same query with a root field that src/customer-json.ts does not compile, so that the
- * resolvers answer it all: they answer whatever the compiler does not know.
- */
-const viaResolvers = (query: string) => query.replace(/}\s*$/, ' viaResolvers: node(id: "cus_none") { id } }');
 
 describe('SQL statements per bench request', () => {
   // Compiled (src/customer-json.ts), a list or a customer by id with everything nested is one
