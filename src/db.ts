@@ -147,7 +147,8 @@ function listenOnPostgres(databaseUrl: string, channel: string, handlers: Channe
   };
 
   // A query on the listening connection is answered only after the notifications PostgreSQL
-  // queued for it before the query arrived, so one round trip answers every catchUp() made
+  // queued for it before the query arrived, even an empty one, which PostgreSQL has nothing to
+  // plan or run for and answers in one message; so one round trip answers every catchUp() made
   // before it is sent. Callers share the next one, sent once the one under way is back and the
   // event loop has turned: a burst of requests costs one round trip.
   let tripUnderWay: Promise<unknown> = Promise.resolve();
@@ -156,7 +157,7 @@ function listenOnPostgres(databaseUrl: string, channel: string, handlers: Channe
     nextTrip = undefined;
     const current = client;
     if (!listening || !current) return Promise.resolve(false);
-    const trip = current.query('SELECT 1').then(
+    const trip = current.query('').then(
       () => true,
       () => {
         void lose(current);
