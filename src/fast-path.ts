@@ -126,7 +126,10 @@ function fetchRequest(app: App, req: IncomingMessage): Request {
   });
 }
 
-/** Writes Yoga's answer to the result: as processRegularResult renders it, without its Response when nothing in it can change the status or headers. */
+/**
+ * Writes Yoga's answer to the result, as processRegularResult renders it; without building its
+ * Response when the result holds nothing that changes the status or headers.
+ */
 async function writeResult(app: App, res: ServerResponse, result: ExecutionResult, mediaType: string): Promise<void> {
   if (!result.errors?.length && !result.extensions?.http) {
     const body = ((result as { stringify?: typeof JSON.stringify }).stringify ?? JSON.stringify)(result);
