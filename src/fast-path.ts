@@ -148,7 +148,8 @@ async function writeResult(app: App, res: ServerResponse, result: ExecutionResul
  * answered here by `answerQuery`. Everything else goes on to Yoga, with the body already read
  * when it was, and Yoga answers it as before.
  */
-export function queryFastPath(app: App, maxBodyBytes: number) {
+export function queryFastPath(app: App) {
+  const { maxBodyBytes } = app.limits;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const { headers } = req;
     const length = headers['content-length'];

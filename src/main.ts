@@ -29,7 +29,7 @@ if (!config.databaseUrl) {
 }
 
 const app = createApp({ db, graphiqlApiKey, limits });
-const server = createHttpServer(app, db, limits);
+const server = createHttpServer(app, db);
 server.listen(config.port, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

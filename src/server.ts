@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Database } from './db.ts';
 import { queryFastPath } from './fast-path.ts';
-import { type Limits, limitsFromEnv } from './limits.ts';
 import { pendingMigrations } from './migrate.ts';
 import type { App } from './yoga.ts';
 
@@ -23,8 +22,8 @@ async function databaseReady(db: Database): Promise<{ ready: boolean; reason?: s
  * The HTTP server: GraphQL on /graphql, and for load balancers /health (the process is alive)
  * and /ready (the database answers and its migrations are current).
  */
-export function createHttpServer(app: App, db: Database, limits: Limits = limitsFromEnv()): Server {
-  const graphql = queryFastPath(app, limits.maxBodyBytes);
+export function createHttpServer(app: App, db: Database): Server {
+  const graphql = queryFastPath(app);
   return createServer(async (req, res) => {
     const path = req.url?.split('?')[0];
     if (path === '/health') {

@@ -37,7 +37,7 @@ query FirstCustomers {
 `;
 
 export function createApp({ db, graphiqlApiKey, plugins = [], limits = limitsFromEnv() }: AppOptions) {
-  return createYoga<Record<string, unknown>, Context>({
+  const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     context: createContext(db),
     graphqlEndpoint: '/graphql',
@@ -56,6 +56,8 @@ export function createApp({ db, graphiqlApiKey, plugins = [], limits = limitsFro
       shouldPersistHeaders: false,
     },
   });
+  // The HTTP server's fast path (src/fast-path.ts) holds bodies to the same limit as the plugins.
+  return Object.assign(yoga, { limits });
 }
 
 export type App = ReturnType<typeof createApp>;
