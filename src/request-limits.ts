@@ -1,7 +1,8 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import type { ExecutionResult, FieldNode, GraphQLError, ValidationContext } from 'graphql';
+import type { DocumentNode, ExecutionResult, FieldNode, GraphQLError, ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { operationCost } from './cost.ts';
+import { countText, operationShapes } from './document-analysis.ts';
 import type { Limits } from './limits.ts';
 import { refusal } from './refusal.ts';
 import { requestInputPlugins } from './request-input.ts';
@@ -17,11 +18,12 @@ function reportAs(code: string) {
 }
 
 function armor(limits: Limits): Plugin {
-  const reported = (code: string) => ({ onReject: [reportAs(code)], propagateOnRejection: false });
   return EnvelopArmorPlugin({
-    maxDepth: { n: limits.maxDepth, ...reported('MAX_DEPTH_EXCEEDED') },
-    maxAliases: { n: limits.maxAliases, ...reported('MAX_ALIASES_EXCEEDED') },
-    maxDirectives: { n: limits.maxDirectives, ...reported('MAX_DIRECTIVES_EXCEEDED') },
+    // Armor walks a fragment again at every spread of it and counts a spread as a level of depth:
+    // `documentShapeLimits` below measures these instead.
+    maxDepth: { enabled: false },
+    maxAliases: { enabled: false },
+    maxDirectives: { enabled: false },
     maxTokens: { n: limits.maxTokens, onReject: [reportAs('MAX_TOKENS_EXCEEDED')] },
     // Armor's cost limit reads `first: 100` but not `first: $n`, and knows no default page size:
     // the cost is computed with the variables in `pageAwareCostLimit` below instead.
@@ -30,16 +32,40 @@ function armor(limits: Limits): Plugin {
   }) as Plugin;
 }
 
+/** Depth, aliases and directives of each operation (src/document-analysis.ts), held to `limits`. */
+function documentShapeLimits(limits: Limits): Plugin {
+  const checks = [
+    { measure: 'depth', code: 'MAX_DEPTH_EXCEEDED', limit: limits.maxDepth, message: 'Query depth limit' },
+    { measure: 'aliases', code: 'MAX_ALIASES_EXCEEDED', limit: limits.maxAliases, message: 'Aliases limit' },
+    { measure: 'directives', code: 'MAX_DIRECTIVES_EXCEEDED', limit: limits.maxDirectives, message: 'Directives limit' },
+  ] as const;
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule((context: ValidationContext) => ({
+        Document(document: DocumentNode) {
+          for (const shape of operationShapes(document).values()) {
+            for (const { measure, code, limit, message } of checks) {
+              if (shape[measure] > limit) context.reportError(refusal(code, `${message} of ${limit} exceeded, found ${countText(shape[measure])}.`));
+            }
+          }
+          return false;
+        },
+      }));
+    },
+  };
+}
+
 function pageAwareCostLimit(maxCost: number): Plugin {
   return {
     onExecute({ args, setResultAndStopExecution }) {
       const cost = operationCost(args.schema, args.document, args.operationName, args.variableValues);
-      if (cost <= maxCost) return;
+      // Undefined: variables the executor refuses before anything runs.
+      if (cost === undefined || cost <= maxCost) return;
       setResultAndStopExecution({
         errors: [
           refusal(
             'COST_LIMIT_EXCEEDED',
-            `This operation could load ${cost} objects; at most ${maxCost} are allowed. Ask for smaller pages (first/last) or fewer nested lists.`,
+            `This operation could load ${countText(cost)} objects; at most ${maxCost} are allowed. Ask for smaller pages (first/last) or fewer nested lists.`,
           ),
         ],
       });
@@ -104,6 +130,7 @@ export function requestLimitPlugins(limits: Limits): Plugin[] {
   return [
     ...requestInputPlugins(limits.maxBodyBytes),
     armor(limits),
+    documentShapeLimits(limits),
     ...(limits.introspection ? [] : [introspectionDisabled()]),
     pageAwareCostLimit(limits.maxCost),
     executionTimeout(limits.executionTimeoutMs),

@@ -47,7 +47,7 @@ function deepQuery(depth: number): string {
   return `{ customers(first: 1) { edges { node { ${selection} } } } }`;
 }
 
-describe('GraphQL Armor limits (values in src/limits.ts)', () => {
+describe('document limits (values in src/limits.ts)', () => {
   it(`depth: ${DEFAULT_LIMITS.maxDepth} levels answer, one more is MAX_DEPTH_EXCEEDED`, async () => {
     expectAnswered(await t.request(deepQuery(DEFAULT_LIMITS.maxDepth)));
     expectRefused(await t.request(deepQuery(DEFAULT_LIMITS.maxDepth + 1)), 'MAX_DEPTH_EXCEEDED');
@@ -60,12 +60,14 @@ describe('GraphQL Armor limits (values in src/limits.ts)', () => {
   });
 
   it(`tokens: ${DEFAULT_LIMITS.maxTokens} answer, one more is MAX_TOKENS_EXCEEDED`, async () => {
-    // Many metadata conditions (8 tokens each), topped up with __typename (1 token each).
-    const document = (entries: number, pad: number) =>
-      `{ customers(first: 1, filter: { metadata: [${'{ key: "k" value: "v" } '.repeat(entries)}] }) { totalCount ${'__typename '.repeat(pad)}} }`;
+    // Many fragments, each spread once (9 tokens each), topped up with __typename (1 token each).
+    const document = (fragments: number, pad: number) => {
+      const names = Array.from({ length: fragments }, (_, i) => `T${i}`);
+      return `{ customers(first: 1) { totalCount ${'__typename '.repeat(pad)}} ${names.map((name) => `...${name}`).join(' ')} } ${names.map((name) => `fragment ${name} on Query { __typename }`).join(' ')}`;
+    };
     const tokens = (n: number) => {
       const base = countTokens(document(0, 0));
-      return document(Math.floor((n - base) / 8), (n - base) % 8);
+      return document(Math.floor((n - base) / 9), (n - base) % 9);
     };
     expect(countTokens(tokens(DEFAULT_LIMITS.maxTokens))).toBe(DEFAULT_LIMITS.maxTokens);
     expectAnswered(await t.request(tokens(DEFAULT_LIMITS.maxTokens)));
