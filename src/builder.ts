@@ -5,7 +5,7 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { Context } from './context.ts';
 import PrismaTypes, { getDatamodel } from './generated/pothos-types.ts';
-import { typeOfId } from './ids.ts';
+import { graphqlTypeOfId } from './ids.ts';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -31,10 +31,10 @@ export const builder = new SchemaBuilder<{
     cursorType: 'String',
     // Prefixed ids name their type, so they are the global ids as they are.
     encodeGlobalID: (_typename, id) => String(id),
-    decodeGlobalID: (globalID) => ({ typename: typeOfId(globalID) ?? '', id: globalID }),
+    decodeGlobalID: (globalID) => ({ typename: graphqlTypeOfId(globalID) ?? '', id: globalID }),
     nodeTypeOptions: {
       description: 'An object with a prefixed id (`cus_`, `sub_`, `inv_`...) that `node(id)` can fetch.',
-      resolveType: (value: unknown) => typeOfId((value as { id: string }).id) ?? null,
+      resolveType: (value: unknown) => graphqlTypeOfId((value as { id: string }).id) ?? null,
     },
     nodeQueryOptions: false,
     nodesQueryOptions: false,

@@ -130,6 +130,8 @@ function fieldsOf(type: GraphQLObjectType, selectionSet: SelectionSetNode, state
   const byKey = new Map<string, number>();
   const applies = (condition: string | undefined) =>
     condition === undefined || condition === type.name || type.getInterfaces().some((i) => i.name === condition);
+  // A fragment spread again adds nothing: collecting it once keeps this linear in the document.
+  const spread = new Set<string>();
   const collect = (set: SelectionSetNode) => {
     for (const node of set.selections) {
       if (!included(node, statement)) continue;
@@ -146,7 +148,8 @@ function fieldsOf(type: GraphQLObjectType, selectionSet: SelectionSetNode, state
         }
       } else if (node.kind === Kind.INLINE_FRAGMENT) {
         if (applies(node.typeCondition?.name.value)) collect(node.selectionSet);
-      } else {
+      } else if (!spread.has(node.name.value)) {
+        spread.add(node.name.value);
         const fragment = statement.fragments[node.name.value];
         if (!fragment) throw new NotCompiled();
         if (applies(fragment.typeCondition.name.value)) collect(fragment.selectionSet);
@@ -469,7 +472,7 @@ const FIELDS: Record<string, Record<string, FieldSql>> = {
         FROM ${succeededCharges(row)} GROUP BY ch.currency) ${alias}), '[]'::json)`;
     },
   },
-  Subscription: {
+  PlanSubscription: {
     id: column('id'),
     planId: column('planId'),
     status: column('status'),

@@ -20,6 +20,16 @@ export const ID_PREFIXES = {
 
 export type IdType = keyof typeof ID_PREFIXES;
 
+/**
+ * The GraphQL type of each kind of object where it is not its model's name: GraphQL reserves
+ * `Subscription` for the root type of live updates, so a plan subscription is `PlanSubscription`.
+ */
+const GRAPHQL_TYPE_NAMES: Partial<Record<IdType, string>> = { Subscription: 'PlanSubscription' };
+
+export function graphqlTypeName(type: IdType): string {
+  return GRAPHQL_TYPE_NAMES[type] ?? type;
+}
+
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 export function randomToken(length: number): string {
@@ -45,4 +55,10 @@ const TYPE_BY_PREFIX = new Map<string, IdType>(
 export function typeOfId(id: string): IdType | undefined {
   const match = /^([a-z]+)_[0-9A-Za-z]{1,64}$/.exec(id);
   return match ? TYPE_BY_PREFIX.get(match[1]) : undefined;
+}
+
+/** The GraphQL type an id names by its prefix, or undefined for a malformed id. */
+export function graphqlTypeOfId(id: string): string | undefined {
+  const type = typeOfId(id);
+  return type && graphqlTypeName(type);
 }

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { loadConfig } from './config.ts';
 import { openDatabase } from './db.ts';
@@ -28,12 +29,19 @@ if (!config.databaseUrl) {
   if (result.apiKey) console.log(`Demo API key (${result.apiKey.startsWith('sk_live_') ? 'LIVE' : 'TEST'}): ${result.apiKey}`);
 }
 
+/** The host of the URL to print: listening on every interface, this machine reaches it as localhost. */
+function urlHost(host: string | undefined): string {
+  if (!host || host === '0.0.0.0' || host === '::') return 'localhost';
+  return isIP(host) === 6 ? `[${host}]` : host;
+}
+
 const app = createApp({ db, graphiqlApiKey, limits });
 const server = createHttpServer(app, db);
-server.listen(config.port, () => {
+server.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  console.log(`Customer graph listening on http://localhost:${port}/graphql (GraphiQL in a browser)`);
+  console.log(`Customer graph listening on http://${urlHost(config.host)}:${port}/graphql (GraphiQL in a browser)`);
+  if (graphiqlApiKey) console.log('GraphiQL offers the demo API key to browsers on this machine only; elsewhere, paste the key into its Headers tab');
 });
 
 let stopping = false;

@@ -4,21 +4,26 @@ import { customerReadAsJson } from './customer-json.ts';
 import type { Database } from './db.ts';
 import { compiledExecution } from './jit.ts';
 import { type Limits, limitsFromEnv } from './limits.ts';
+import { createLogger, errorLog, type Logger } from './log.ts';
+import { fromLoopback } from './loopback.ts';
+import { refuseUnservedOperations } from './operation-types.ts';
+import { createRateLimit } from './rate-limit.ts';
 import { requestLimitPlugins } from './request-limits.ts';
 import { schema } from './schema/index.ts';
 import { maskError } from './unavailable.ts';
 
 export interface AppOptions {
   db: Database;
-  /** Key written into GraphiQL's headers, so the embedded demo's first query just works. */
+  /** Key written into GraphiQL's headers for a browser on this machine (src/loopback.ts), so the embedded demo's first query just works. */
   graphiqlApiKey?: string;
   plugins?: Plugin[];
-  /** Defaults to src/limits.ts with INTROSPECTION read from the environment. */
+  /** Defaults to src/limits.ts with INTROSPECTION and the rate limits read from the environment. */
   limits?: Limits;
+  /** Where errors are logged (by code, path and request id); JSON lines on standard output by default. */
+  logger?: Logger;
 }
 
-export const DEFAULT_QUERY = `# Your demo API key is already in the Headers tab below.
-query FirstCustomers {
+export const DEFAULT_QUERY = `query FirstCustomers {
   customers(first: 5) {
     totalCount
     edges {
@@ -36,24 +41,30 @@ query FirstCustomers {
 }
 `;
 
-export function createApp({ db, graphiqlApiKey, plugins = [], limits = limitsFromEnv() }: AppOptions) {
+export function createApp({ db, graphiqlApiKey, plugins = [], limits = limitsFromEnv(), logger = createLogger() }: AppOptions) {
+  const errors = errorLog(logger);
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
-    context: createContext(db),
+    context: createContext(db, createRateLimit(db, limits)),
+    logging: errors.logging,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     maskedErrors: { maskError },
     // src/request-input.ts holds the body to limits.maxBodyBytes while it reads it.
     maxRequestBodySize: false,
     // Before the limits: their execution timeout races whatever executor is set before it.
-    plugins: [...plugins, compiledExecution(), customerReadAsJson(db), ...requestLimitPlugins(limits)],
+    plugins: [...plugins, errors.plugin, refuseUnservedOperations(), compiledExecution(), customerReadAsJson(db), ...requestLimitPlugins(limits)],
     // Loaded when GraphiQL is first asked for: its bundle holds 27 MB of heap that the API never needs.
     renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
-    graphiql: {
-      title: 'Customer graph',
-      defaultQuery: DEFAULT_QUERY,
-      headers: JSON.stringify(graphiqlApiKey ? { Authorization: `Bearer ${graphiqlApiKey}` } : { Authorization: 'Bearer sk_test_…' }),
-      shouldPersistHeaders: false,
+    // Whoever reaches the port gets GraphiQL; only a browser on this machine gets the demo key in it.
+    graphiql: (request, serverContext) => {
+      const demoKey = graphiqlApiKey && fromLoopback(request, serverContext) ? graphiqlApiKey : undefined;
+      return {
+        title: 'Customer graph',
+        defaultQuery: `${demoKey ? '# Your demo API key is already in the Headers tab below.' : '# Put your API key in the Headers tab below.'}\n${DEFAULT_QUERY}`,
+        headers: JSON.stringify({ Authorization: `Bearer ${demoKey ?? 'sk_test_…'}` }),
+        shouldPersistHeaders: false,
+      };
     },
   });
   // The HTTP server's fast path (src/fast-path.ts) holds bodies to the same limit as the plugins.

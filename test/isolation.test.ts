@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Environment } from '../src/generated/prisma/enums.ts';
-import { type IdType, newId, randomToken, typeOfId } from '../src/ids.ts';
+import { graphqlTypeName, graphqlTypeOfId, type IdType, newId, randomToken, typeOfId } from '../src/ids.ts';
 import { type DemoData, demoData, insertDemoData } from '../src/seed.ts';
 import { createTestApp, type TestApp } from './helpers.ts';
 import { EVERY_FIELD } from './queries.ts';
@@ -37,7 +37,7 @@ const CHILD_TABLES = {
   Event: 'events',
 } as const satisfies Partial<Record<IdType, keyof DemoData>>;
 
-const NODE_FIELDS = ['Customer', ...Object.keys(CHILD_TABLES)].map((type) => `... on ${type} { id }`).join(' ');
+const NODE_FIELDS = (['Customer', ...Object.keys(CHILD_TABLES)] as IdType[]).map((type) => `... on ${graphqlTypeName(type)} { id }`).join(' ');
 /** Seeds whose 4 customers (the last one deleted) have rows of every kind among the live ones. */
 const CUSTOMERS_PER_TENANT = 4;
 const FIRST_SEED = 21;
@@ -176,8 +176,8 @@ describe('reads of another account or environment answer as for a value that exi
       const nodes: Probe = (probed) => ({ query: `query($ids: [ID!]!) { nodes(ids: $ids) { __typename ${NODE_FIELDS} } }`, variables: { ids: probed } });
       probes.add(await expectInvisible(owner, ids, nodes, [`"id":"${live}"`]));
       const entities: Probe = (probed) => ({
-        query: `query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on Customer { id email } ... on Subscription { id } ... on Invoice { id } ... on Entity { id } } }`,
-        variables: { r: probed.map((id) => ({ __typename: typeOfId(id), id })) },
+        query: `query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on Customer { id email } ... on PlanSubscription { id } ... on Invoice { id } ... on Entity { id } } }`,
+        variables: { r: probed.map((id) => ({ __typename: graphqlTypeOfId(id), id })) },
       });
       probes.add(await expectInvisible(owner, ids, entities, [`"id":"${live}"`, owner.probe.email]));
     }

@@ -59,7 +59,7 @@ describe('the subgraph SDL', () => {
 
   it('links Federation v2 and keys the types a neighbour references by id', () => {
     expect(served).toMatch(/extend schema\s+@link\(url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.\d+"/);
-    for (const type of ['Customer', 'Subscription', 'Invoice', 'Entity']) {
+    for (const type of ['Customer', 'PlanSubscription', 'Invoice', 'Entity']) {
       expect(directives(served, type)).toContain('@key(fields: "id")');
     }
   });
@@ -117,5 +117,15 @@ describe('_entities for Customer', () => {
       null,
       { id: ids[2], email: 'entity2@example.com' },
     ]);
+  });
+
+  it('refuses a representation of no entity type, or without an id, as a bad argument (never a 500)', async () => {
+    for (const malformed of [{ __typename: 'Nope', id: ids[0] }, { __typename: 'Query', id: ids[0] }, { id: ids[0] }, { __typename: 'Customer' }, { __typename: 'Customer', id: 7 }]) {
+      const { status, data, errors } = await t.request(ENTITIES, { representations: [{ __typename: 'Customer', id: ids[0] }, malformed] });
+      expect(status).toBe(200);
+      expect(data ?? null).toBeNull();
+      expect(errors?.map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+      expect(errors?.[0].message).toMatch(/^Argument "representations": item 1 must have/);
+    }
   });
 });

@@ -1,4 +1,5 @@
-import { lexicographicSortSchema } from 'graphql';
+import { type GraphQLSchema, type GraphQLUnionType, getNamedType, lexicographicSortSchema } from 'graphql';
+import { badArgument } from '../resolvers/pagination.ts';
 import { builder } from '../builder.ts';
 import './scalars.ts';
 import './user-error.ts';
@@ -20,4 +21,26 @@ import './node.ts';
 builder.queryType({ description: 'Read the customer graph of the caller\'s account and environment.' });
 builder.mutationType({ description: 'Change customers; every mutation is one transaction with its event.' });
 
-export const schema = lexicographicSortSchema(builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' }));
+/**
+ * A gateway sends `{ __typename, id }` of an entity type. @apollo/subgraph's resolver throws a
+ * plain error for any other type name, and the loaders one for a missing id: both would be 500s
+ * for what is a malformed argument.
+ */
+function refuseMalformedRepresentations(schema: GraphQLSchema): GraphQLSchema {
+  const field = schema.getQueryType()?.getFields()._entities;
+  const resolve = field?.resolve;
+  if (!field || !resolve) return schema;
+  const entityTypes = (getNamedType(field.type) as GraphQLUnionType).getTypes().map((type) => type.name);
+  field.resolve = (source, args, context, info) => {
+    (args.representations as { __typename?: unknown; id?: unknown }[]).forEach(({ __typename, id }, index) => {
+      if (typeof __typename !== 'string' || !entityTypes.includes(__typename)) {
+        throw badArgument('representations', `item ${index} must have a __typename of ${entityTypes.join(', ')}`);
+      }
+      if (typeof id !== 'string') throw badArgument('representations', `item ${index} must have an id, a string`);
+    });
+    return resolve(source, args, context, info);
+  };
+  return schema;
+}
+
+export const schema = refuseMalformedRepresentations(lexicographicSortSchema(builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' })));

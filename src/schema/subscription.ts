@@ -1,5 +1,6 @@
 import { builder } from '../builder.ts';
 import { SubscriptionStatus } from '../generated/prisma/enums.ts';
+import { graphqlTypeName } from '../ids.ts';
 import { keyedById } from './node-entity.ts';
 
 const SubscriptionStatusEnum = builder.enumType(SubscriptionStatus, {
@@ -8,6 +9,7 @@ const SubscriptionStatusEnum = builder.enumType(SubscriptionStatus, {
 });
 
 export const SubscriptionRef = builder.prismaObject('Subscription', {
+  name: graphqlTypeName('Subscription'),
   description: 'A plan a customer (or one of its entities) subscribes to.',
   interfaces: [builder.nodeInterfaceRef()],
   fields: (t) => ({
