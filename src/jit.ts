@@ -12,11 +12,12 @@ import {
 import type { Plugin } from 'graphql-yoga';
 
 /**
- * Scalars whose literals parse to a value JSON cannot carry (a bigint, a Date): graphql-jit writes
- * parsed literals into the code it generates with JSON.stringify, which throws on a bigint and
- * turns a Date into a string.
+ * Scalars whose literals parse to a value JSON cannot carry (a bigint, a Date), or that the code
+ * reads back as something else (an object with a `__proto__` key): graphql-jit writes parsed
+ * literals into the code it generates with JSON.stringify, which throws on a bigint, turns a Date
+ * into a string, and writes an object literal in which `"__proto__": …` sets the prototype.
  */
-const NOT_JSON_SCALARS = new Set(['BigInt', 'DateTime']);
+const NOT_JSON_SCALARS = new Set(['BigInt', 'DateTime', 'JSON', 'JSONObject']);
 
 /**
  * Whether graphql-jit runs the document as graphql-js would. Besides literals JSON cannot carry,
@@ -35,6 +36,7 @@ function runsTheSameCompiled(schema: GraphQLSchema, document: DocumentNode): boo
     visitWithTypeInfo(typeInfo, {
       IntValue: checkLiteral,
       StringValue: checkLiteral,
+      ObjectValue: checkLiteral,
       VariableDefinition(definition) {
         const type = typeFromAST(schema, definition.type);
         if (type && isInputObjectType(getNamedType(type))) same = false;

@@ -85,7 +85,7 @@ function boundedUtf8Body(maxBodyBytes: number): Plugin {
 }
 
 /** PostgreSQL stores neither U+0000 nor half a surrogate pair: text with them is refused up front. */
-function isStorableText(text: string): boolean {
+export function isStorableText(text: string): boolean {
   return !text.includes('\u0000') && (text as string & { isWellFormed(): boolean }).isWellFormed();
 }
 

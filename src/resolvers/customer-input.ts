@@ -1,5 +1,6 @@
 import { CountryCodeResolver, CurrencyResolver } from 'graphql-scalars';
 import { Prisma, type TaxExempt } from '../generated/prisma/client.ts';
+import { BIGINT_RANGE, fitsBigint } from './column-ranges.ts';
 import { type UserError, userError } from './errors.ts';
 
 export interface AddressInput {
@@ -57,12 +58,23 @@ const LOCALE = /^[a-z]{2,3}_[A-Z]{2}$/;
 const INVOICE_PREFIX = /^[A-Z0-9]{3,12}$/;
 const PHONE = /^\+?[0-9 ()./-]{3,30}$/;
 const EXTERNAL_ID = /^[^\s\p{Cc}]{1,256}$/u;
+// Characters that print as nothing or as blank space: two emails differing only by them look the
+// same to a person, so an email holding one would pass for a taken address.
+const INVISIBLE = /[\s\p{C}\p{Z}\p{Default_Ignorable_Code_Point}]/u;
+
+interface StringRule {
+  max: number;
+  pattern?: RegExp;
+  rule?: string;
+  /** Characters refused anywhere in the value, reported by code point. */
+  invisible?: RegExp;
+}
 
 /** Simple string fields: their longest allowed length, and a rule where there is one. */
-const STRING_RULES: Record<string, { max: number; pattern?: RegExp; rule?: string }> = {
+const STRING_RULES: Record<string, StringRule> = {
   externalId: { max: 256, pattern: EXTERNAL_ID, rule: 'must be 1 to 256 characters without spaces or control characters' },
   name: { max: 256 },
-  email: { max: 512, pattern: EMAIL, rule: 'must be an email address like name@example.com' },
+  email: { max: 512, invisible: INVISIBLE, pattern: EMAIL, rule: 'must be an email address like name@example.com' },
   phone: { max: 30, pattern: PHONE, rule: 'must be a phone number of digits, spaces and + ( ) . / -' },
   description: { max: 1000 },
   companyName: { max: 256 },
@@ -80,10 +92,14 @@ type FieldPath = string[];
 class Validator {
   readonly errors: UserError[] = [];
 
-  string(path: FieldPath, value: string, rule: { max: number; pattern?: RegExp; rule?: string }): string {
+  string(path: FieldPath, value: string, rule: StringRule): string {
     const name = path.join('.');
+    const invisible = rule.invisible?.exec(value);
     if (value.length > rule.max) {
       this.errors.push(userError(path, 'TOO_LONG', `${name} must be at most ${rule.max} characters, got ${value.length}`));
+    } else if (invisible) {
+      const codePoint = `U+${invisible[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+      this.errors.push(userError(path, 'INVALID', `${name} must not contain spaces, invisible or control characters; found ${codePoint} at position ${invisible.index}`));
     } else if (rule.pattern && !rule.pattern.test(value)) {
       this.errors.push(userError(path, 'INVALID', `${name} ${rule.rule}`));
     }
@@ -129,8 +145,8 @@ class Validator {
   }
 
   /** Checks a metadata patch: string values, or "" / null to remove a key. */
-  metadata(path: FieldPath, input: Record<string, unknown>): Record<string, string | null> {
-    const patch: Record<string, string | null> = {};
+  metadata(path: FieldPath, input: Record<string, unknown>): MetadataPatch {
+    const patch: MetadataPatch = new Map();
     for (const [key, value] of Object.entries(input)) {
       const keyPath = [...path, key];
       if (key.length === 0 || key.length > METADATA_KEY_MAX_LENGTH) {
@@ -139,13 +155,13 @@ class Validator {
         this.errors.push(userError(keyPath, 'INVALID', `metadata key "${key}" must not contain square brackets`));
       }
       if (value === null || value === '') {
-        patch[key] = null;
+        patch.set(key, null);
       } else if (typeof value !== 'string') {
         this.errors.push(userError(keyPath, 'INVALID', `metadata.${key} must be a string (or "" to remove the key)`));
       } else if (value.length > METADATA_VALUE_MAX_LENGTH) {
         this.errors.push(userError(keyPath, 'TOO_LONG', `metadata.${key} must be at most ${METADATA_VALUE_MAX_LENGTH} characters, got ${value.length}`));
       } else {
-        patch[key] = value;
+        patch.set(key, value);
       }
     }
     return patch;
@@ -161,14 +177,17 @@ function isValid(check: () => unknown): boolean {
   }
 }
 
+/**
+ * A metadata change by key: a value to set, or null to remove the key. A Map, as any string is a
+ * key: in a plain object, `__proto__` would set the prototype instead of a key and vanish.
+ */
+export type MetadataPatch = Map<string, string | null>;
+
 /** Applies a metadata patch to stored metadata, enforcing the key limit on the result. */
-export function mergeMetadata(
-  current: Record<string, string>,
-  patch: Record<string, string | null>,
-  errors: UserError[],
-): Record<string, string> {
-  const merged = { ...current };
-  for (const [key, value] of Object.entries(patch)) {
+export function mergeMetadata(current: Record<string, string>, patch: MetadataPatch, errors: UserError[]): Record<string, string> {
+  // Without a prototype, `__proto__` is a key like any other (and Object.assign copies it as one).
+  const merged: Record<string, string> = Object.assign(Object.create(null), current);
+  for (const [key, value] of patch) {
     if (value === null) delete merged[key];
     else merged[key] = value;
   }
@@ -183,7 +202,7 @@ export function mergeMetadata(
 export interface CheckedCustomerFields {
   data: Prisma.CustomerUncheckedUpdateInput;
   /** The metadata change: a patch to merge, or null to remove every key; undefined when not given. */
-  metadata?: Record<string, string | null> | null;
+  metadata?: MetadataPatch | null;
   errors: UserError[];
 }
 
@@ -221,7 +240,14 @@ export function checkCustomerFields(input: CustomerFieldsInput): CheckedCustomer
       v.string(path('preferredLocales', String(i)), locale, STRING_RULES.locale),
     );
   }
-  if (input.accountBalance != null) data.balance = input.accountBalance;
+  if (input.accountBalance != null) {
+    if (!fitsBigint(input.accountBalance)) {
+      v.errors.push(
+        userError(path('accountBalance'), 'TOO_LARGE', `accountBalance must be between ${BIGINT_RANGE.min} and ${BIGINT_RANGE.max} minor units`),
+      );
+    }
+    data.balance = input.accountBalance;
+  }
   if (input.nextInvoiceSequence != null) {
     if (!Number.isInteger(input.nextInvoiceSequence) || input.nextInvoiceSequence < 1) {
       v.errors.push(userError(path('nextInvoiceSequence'), 'INVALID', 'nextInvoiceSequence must be a whole number of at least 1'));
@@ -237,7 +263,7 @@ export function checkCustomerFields(input: CustomerFieldsInput): CheckedCustomer
       value: v.string(path('taxIds', String(i), 'value'), taxId.value, { max: 64 }),
     }));
   }
-  let metadata: Record<string, string | null> | null | undefined;
+  let metadata: MetadataPatch | null | undefined;
   if (given('metadata')) {
     metadata = input.metadata === null ? null : v.metadata(path('metadata'), input.metadata!);
   }

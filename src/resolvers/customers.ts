@@ -1,10 +1,18 @@
 import type { Context } from '../context.ts';
 import { type Customer, Prisma } from '../generated/prisma/client.ts';
 import { newId } from '../ids.ts';
-import { checkCustomerFields, type CustomerFieldsInput, mergeMetadata } from './customer-input.ts';
+import { fitsTimestamp, INSTANT_RANGE_TEXT } from './column-ranges.ts';
+import {
+  checkCustomerFields,
+  type CustomerFieldsInput,
+  METADATA_KEY_MAX_LENGTH,
+  METADATA_MAX_KEYS,
+  METADATA_VALUE_MAX_LENGTH,
+  mergeMetadata,
+} from './customer-input.ts';
 import { type UserError, UserErrors, userError } from './errors.ts';
 import { createOnce } from './idempotency.ts';
-import { decodeCursor, encodeCursor, type Page, type PageArgs, type PageRequest, pageRequest, toPage } from './pagination.ts';
+import { badArgument, decodeCursor, encodeCursor, type Page, type PageArgs, type PageRequest, pageRequest, toPage } from './pagination.ts';
 
 export type CustomerOrderField = 'createdAt' | 'updatedAt' | 'name' | 'email';
 export type SortDirection = 'asc' | 'desc';
@@ -52,7 +60,8 @@ const containing = (text: string) => `%${text.replace(/[\\%_]/g, '\\$&')}%`;
 function filterConditions(filter: CustomerFilter, tenant: { account: string; env: string }, param: Placeholder): string[] {
   const conditions = [`"accountId" = ${tenant.account}`, `env = ${tenant.env}`];
   if (!filter.includeDeleted) conditions.push('"deletedAt" IS NULL');
-  if (filter.email != null) conditions.push(`email = ${param(filter.email, 'text')}`);
+  // Folded as the trigger of migration 20261201130000_customer_email_folded folds every stored email.
+  if (filter.email != null) conditions.push(`"emailFolded" = "customer_email_folded"(${param(filter.email, 'text')})`);
   if (filter.search) {
     const pattern = param(containing(filter.search), 'text');
     conditions.push(`(name ILIKE ${pattern} OR email ILIKE ${pattern} OR "externalId" ILIKE ${pattern} OR "companyName" ILIKE ${pattern})`);
@@ -69,6 +78,29 @@ function filterConditions(filter: CustomerFilter, tenant: { account: string; env
   return conditions;
 }
 
+/**
+ * Refuses a filter whose values the statement could not take (an instant outside timestamp(3))
+ * or that could never match (more metadata conditions than a customer has keys, or a key or
+ * value longer than metadata holds), naming the argument.
+ */
+function checkFilter(filter: CustomerFilter) {
+  for (const [bound, value] of Object.entries(filter.createdAt ?? {})) {
+    if (value && !fitsTimestamp(value)) throw badArgument(`filter.createdAt.${bound}`, `must be ${INSTANT_RANGE_TEXT}`);
+  }
+  const metadata = filter.metadata ?? [];
+  if (metadata.length > METADATA_MAX_KEYS) {
+    throw badArgument('filter.metadata', `at most ${METADATA_MAX_KEYS} conditions (a customer has at most ${METADATA_MAX_KEYS} keys), got ${metadata.length}`);
+  }
+  for (const [i, { key, value }] of metadata.entries()) {
+    if (key.length > METADATA_KEY_MAX_LENGTH) {
+      throw badArgument(`filter.metadata.${i}.key`, `metadata keys are at most ${METADATA_KEY_MAX_LENGTH} characters, got ${key.length}`);
+    }
+    if (value.length > METADATA_VALUE_MAX_LENGTH) {
+      throw badArgument(`filter.metadata.${i}.value`, `metadata values are at most ${METADATA_VALUE_MAX_LENGTH} characters, got ${value.length}`);
+    }
+  }
+}
+
 /** ORDER BY in the direction of travel, over the columns of the row alias `row` ('' for none). */
 function orderByClause(order: CustomerOrder, backward: boolean, row: string): string {
   const direction = (order.direction === 'desc') !== backward ? 'DESC' : 'ASC';
@@ -80,6 +112,7 @@ function orderByClause(order: CustomerOrder, backward: boolean, row: string): st
 export function customerList(args: CustomerListArgs, tenant: { account: string; env: string }, param: Placeholder): CustomerList {
   const request = pageRequest(args);
   const filter = args.filter ?? {};
+  checkFilter(filter);
   const order = args.orderBy ?? { field: 'createdAt', direction: 'desc' };
   return {
     request,
@@ -166,6 +199,16 @@ function eventValue(value: unknown): Prisma.InputJsonValue | null {
   return value as Prisma.InputJsonValue;
 }
 
+/**
+ * A JSON column's value as Prisma must write it: its serializer copies objects key by key into
+ * plain objects, where a `__proto__` key sets the prototype and vanishes, and it reads a `$type`
+ * key as a tag of its protocol. A value with `toJSON` is taken as it is, and a Raw tag is stored
+ * as it is, so every key of metadata (and of an event recording it) arrives.
+ */
+function exactJson(value: Prisma.InputJsonValue): Prisma.InputJsonValue {
+  return { toJSON: () => ({ $type: 'Raw', value }) } as unknown as Prisma.InputJsonValue;
+}
+
 function uniqueViolationCode(error: unknown): UserError | undefined {
   const e = error as { code?: string; meta?: unknown };
   if (e?.code !== 'P2002') return undefined;
@@ -196,7 +239,7 @@ async function asPayload<T extends object>(write: () => Promise<T>): Promise<T |
 
 export async function createCustomer(ctx: Context, input: CustomerFieldsInput): Promise<CustomerPayload> {
   const checked = checkCustomerFields(input);
-  const metadata = mergeMetadata({}, checked.metadata ?? {}, checked.errors);
+  const metadata = mergeMetadata({}, checked.metadata ?? new Map(), checked.errors);
   if (checked.errors.length) return { customer: null, userErrors: checked.errors };
   const insert = async (tx: Prisma.TransactionClient) => {
     const customer = await tx.customer.create({
@@ -205,7 +248,7 @@ export async function createCustomer(ctx: Context, input: CustomerFieldsInput): 
         id: newId('Customer'),
         accountId: ctx.caller.accountId,
         env: ctx.caller.env,
-        metadata,
+        metadata: exactJson(metadata),
       },
     });
     await tx.event.create({
@@ -275,7 +318,11 @@ export async function updateCustomer(
       if (Object.keys(changes).length === 0) return { customer: current, userErrors: [] };
       const customer = await tx.customer.update({
         where: { id },
-        data: { ...(data as Prisma.CustomerUncheckedUpdateInput), version: { increment: 1 } },
+        data: {
+          ...(data as Prisma.CustomerUncheckedUpdateInput),
+          ...(data.metadata === undefined ? {} : { metadata: exactJson(data.metadata as Prisma.InputJsonObject) }),
+          version: { increment: 1 },
+        },
       });
       await tx.event.create({
         data: {
@@ -284,7 +331,7 @@ export async function updateCustomer(
           env: ctx.caller.env,
           customerId: id,
           type: 'CUSTOMER_UPDATED',
-          data: { changes },
+          data: exactJson({ changes }),
           createdAt: customer.updatedAt,
         },
       });

@@ -1,6 +1,7 @@
 export const USER_ERROR_CODES = [
   'INVALID',
   'TOO_LONG',
+  'TOO_LARGE',
   'REQUIRED',
   'NOT_FOUND',
   'EMAIL_TAKEN',

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GraphQLError } from 'graphql';
+import { isStorableText } from '../request-input.ts';
+import { fitsTimestamp } from './column-ranges.ts';
 
 export const DEFAULT_PAGE_SIZE = 10;
 export const MAX_PAGE_SIZE = 100;
@@ -73,8 +75,8 @@ export type SortValueKind = 'instant' | 'text' | 'text or null';
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 function isOfKind(value: unknown, kind: SortValueKind): boolean {
-  if (kind === 'instant') return typeof value === 'string' && ISO_INSTANT.test(value) && !Number.isNaN(Date.parse(value));
-  return typeof value === 'string' || (kind === 'text or null' && value === null);
+  if (kind === 'instant') return typeof value === 'string' && ISO_INSTANT.test(value) && fitsTimestamp(new Date(value));
+  return (typeof value === 'string' && isStorableText(value)) || (kind === 'text or null' && value === null);
 }
 
 /**

@@ -222,7 +222,8 @@ export const CustomerRef = builder.prismaObject('Customer', {
     name: t.string({ nullable: true, description: 'Full name or business name.', resolve: personal((c) => c.name) }),
     email: t.string({
       nullable: true,
-      description: 'Email address, unique among the live customers of an account and environment.',
+      description:
+        'Email address, as given. Unique among the live customers of an account and environment regardless of case (and of Unicode compatibility forms such as fullwidth letters); Stripe enforces no uniqueness at all.',
       resolve: personal((c) => c.email),
     }),
     phone: t.string({ nullable: true, description: 'Phone number.', resolve: personal((c) => c.phone) }),
@@ -401,10 +402,16 @@ const MetadataFilter = builder.inputType('MetadataFilter', {
 const CustomerFilter = builder.inputType('CustomerFilter', {
   description: 'Which customers to list; every condition given must hold.',
   fields: (t) => ({
-    email: t.string({ description: 'Exact, case-sensitive email (as Stripe\'s list filter).' }),
+    email: t.string({
+      description:
+        'Email, compared regardless of case (and of Unicode compatibility forms), as uniqueness compares it: at most one live customer matches. Stripe\'s list filter is case-sensitive.',
+    }),
     search: t.string({ description: 'Case-insensitive substring of name, email, externalId or companyName.' }),
-    createdAt: t.field({ type: DateTimeFilter, description: 'Creation time range.' }),
-    metadata: t.field({ type: [MetadataFilter], description: 'Metadata key/value pairs that must all match.' }),
+    createdAt: t.field({ type: DateTimeFilter, description: 'Creation time range; bounds from year 0001 to 9999.' }),
+    metadata: t.field({
+      type: [MetadataFilter],
+      description: 'Metadata key/value pairs that must all match: at most 50, keys up to 40 characters, values up to 500.',
+    }),
     includeDeleted: t.boolean({ description: 'Also list deleted customers (as tombstones). Default false.' }),
   }),
 });
@@ -493,7 +500,10 @@ const TaxIdInput = builder.inputType('TaxIdInput', {
 const customerInputFields = (t: PothosSchemaTypes.InputFieldBuilder<SchemaTypes, 'InputObject'>) => ({
   externalId: t.string({ description: 'Your own id for the customer; unique per account and environment.' }),
   name: t.string({ description: 'Full name or business name (at most 256 characters).' }),
-  email: t.string({ description: 'Email address (at most 512); unique among live customers.' }),
+  email: t.string({
+    description:
+      'Email address (at most 512), without spaces, invisible or control characters (INVALID); unique among live customers of the account and environment regardless of case (EMAIL_TAKEN).',
+  }),
   phone: t.string({ description: 'Phone number (at most 30: digits, spaces, + ( ) . / -).' }),
   description: t.string({ description: 'Free text (at most 1000).' }),
   companyName: t.string({ description: 'Company name (at most 256).' }),
@@ -508,7 +518,10 @@ const customerInputFields = (t: PothosSchemaTypes.InputFieldBuilder<SchemaTypes,
   locale: t.string({ description: 'Preferred locale, like en_US.' }),
   preferredLocales: t.stringList({ description: 'Locales in order of preference, each like en_US (at most 10).' }),
   currency: t.string({ description: 'ISO 4217 currency code (any case; stored uppercase).' }),
-  accountBalance: t.field({ type: 'BigInt', description: 'Balance in minor units: negative is credit, positive is owed.' }),
+  accountBalance: t.field({
+    type: 'BigInt',
+    description: 'Balance in minor units: negative is credit, positive is owed; a 64-bit signed integer (beyond it, TOO_LARGE).',
+  }),
   invoicePrefix: t.string({ description: '3 to 12 uppercase letters or digits; unique per account.' }),
   nextInvoiceSequence: t.int({ description: 'Sequence of the next invoice, at least 1.' }),
   taxExempt: t.field({ type: TaxExemptEnum, description: 'Tax exemption.' }),
