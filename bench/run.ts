@@ -24,7 +24,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '5' },
     connections: { type: 'string', default: '10' },
-    scenarios: { type: 'string', default: 'A,B,C,D,E,F' },
+    scenarios: { type: 'string', default: 'A,R,B,C,D,E,F' },
     'cpu-prof': { type: 'boolean', default: false },
     output: { type: 'string', default: 'BENCHMARKS.md' },
   },
@@ -47,9 +47,15 @@ const context = await loadBenchContext(databaseUrl);
 const selected = allScenarios(context).filter((s) => values.scenarios.split(',').includes(s.id));
 const PROFILES_DIR = 'bench/profiles';
 if (values['cpu-prof']) mkdirSync(PROFILES_DIR, { recursive: true });
+const withRateLimit = (operationsPerSecond: number) => {
+  const launch = productionLaunch();
+  return { ...launch, env: { ...launch.env, RATE_LIMIT_LIVE: String(operationsPerSecond), RATE_LIMIT_TEST: String(operationsPerSecond) } };
+};
 const servers: Record<ServerName, ServerUnderTest> = {
-  // The GraphQL server runs as npm start runs the app; the baselines with Node's defaults.
-  graphql: await startServer('bench-graphql-server.js', databaseUrl, productionLaunch()),
+  // The GraphQL servers run as npm start runs the app, the baselines with Node's defaults. The
+  // load is far past any key's rate limit: scenario R alone measures the limiter.
+  graphql: await startServer('bench-graphql-server.js', databaseUrl, withRateLimit(0)),
+  rateLimited: await startServer('bench-graphql-server.js', databaseUrl, withRateLimit(100_000_000)),
   raw: await startServer('bench-raw-endpoint.js', databaseUrl),
 };
 

@@ -1,7 +1,8 @@
 import { BENCH_LIVE_KEY, BENCH_TEST_KEY } from './bench-account.ts';
 import { CREATE_CUSTOMER, CUSTOMER_BY_ID, CUSTOMER_ENTITIES, CUSTOMERS_AFTER, CUSTOMERS_PAGE } from './queries.ts';
 
-export type ServerName = 'graphql' | 'raw';
+/** `rateLimited` is the GraphQL server with its per-key rate limiter counting (never reached); `graphql` runs without it. */
+export type ServerName = 'graphql' | 'rateLimited' | 'raw';
 
 /** One side of a comparison: which server, which path, and a body per request. */
 export interface Side {
@@ -72,6 +73,13 @@ export function scenarios(context: BenchContext): Scenario[] {
       subject: { label: 'GraphQL', server: 'graphql', path: '/graphql', key: BENCH_TEST_KEY, body: graphql('{ __typename }', () => ({})) },
       baseline: { label: 'node:http', server: 'raw', path: '/bare', key: BENCH_TEST_KEY, body: () => '' },
       target: { description: '≥ 0.3 of node:http', ratio: rpsRatio, met: (ratio) => ratio >= 0.3 },
+    },
+    {
+      id: 'R',
+      title: '{ __typename }: with the per-key rate limiter counting in PostgreSQL vs without',
+      subject: { label: 'rate-limited', server: 'rateLimited', path: '/graphql', key: BENCH_TEST_KEY, body: graphql('{ __typename }', () => ({})) },
+      baseline: { label: 'no limiter', server: 'graphql', path: '/graphql', key: BENCH_TEST_KEY, body: graphql('{ __typename }', () => ({})) },
+      note: 'no target in the issue; the limit is set far above the load, so every request is counted and none refused',
     },
     {
       id: 'B',

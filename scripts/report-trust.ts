@@ -9,7 +9,7 @@ import { describeDatabaseUrl } from '../src/db.ts';
 import type { TrustFigure } from '../test/support/trust-record.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SUITES = ['isolation', 'limits', 'idempotency', 'concurrency', 'faults', 'fuzz', 'accounts-cli'].map((name) => `test/${name}.test.ts`);
+const SUITES = ['isolation', 'limits', 'idempotency', 'concurrency', 'faults', 'fuzz', 'accounts-cli', 'rate-limit', 'error-log'].map((name) => `test/${name}.test.ts`);
 
 interface Run {
   database: string;

@@ -8,6 +8,8 @@ import { newId, randomToken } from './ids.ts';
 export interface Caller {
   accountId: string;
   env: Environment;
+  /** The id of the API key (`key_…`, not the secret), which rate limits count by. */
+  keyId: string;
 }
 
 const KEY_PATTERN = /^sk_(test|live)_[0-9A-Za-z]{24,99}$/;
@@ -45,13 +47,13 @@ export async function createApiKey(
 async function lookUpCaller(prisma: PrismaClient, hash: string, env: Environment): Promise<Caller | undefined> {
   const stored = await prisma.apiKey.findUnique({
     where: { hash },
-    select: { hash: true, accountId: true, env: true, revokedAt: true },
+    select: { id: true, hash: true, accountId: true, env: true, revokedAt: true },
   });
   if (!stored || stored.revokedAt || stored.env !== env) return undefined;
   // The lookup already matched the hash; comparing again in constant time costs nothing and
   // keeps the check safe if the lookup ever becomes a prefix or range match.
   if (!timingSafeEqual(Buffer.from(stored.hash), Buffer.from(hash))) return undefined;
-  return { accountId: stored.accountId, env: stored.env };
+  return { accountId: stored.accountId, env: stored.env, keyId: stored.id };
 }
 
 /**

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import type { YogaInitialContext } from 'graphql-yoga';
 import { type Caller, createAuthenticator } from './auth.ts';
 import type { Database } from './db.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
+import type { RateLimit } from './rate-limit.ts';
 
 export interface Context {
   prisma: PrismaClient;
@@ -11,7 +13,11 @@ export interface Context {
   loaders: Loaders;
   /** The request's `Idempotency-Key` header, if any. */
   idempotencyKey?: string;
+  /** The request's `X-Request-Id` when it is a plain token, else a new one: what its log lines carry. */
+  requestId: string;
 }
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export function unauthenticated(): GraphQLError {
   return new GraphQLError('A valid API key is required: send "Authorization: Bearer sk_test_…" or "sk_live_…"', {
@@ -22,18 +28,24 @@ export function unauthenticated(): GraphQLError {
   });
 }
 
-/** Builds the per-request context; a request without a valid API key ends here with 401. */
-export function createContext(db: Database) {
+/**
+ * Builds the per-request context; a request without a valid API key ends here with 401, and one
+ * past its key's rate limit with 429.
+ */
+export function createContext(db: Database, rateLimit: RateLimit) {
   const { prisma } = db;
   const authenticate = createAuthenticator(db);
   return async ({ request }: YogaInitialContext): Promise<Context> => {
     const caller = await authenticate(request.headers.get('authorization'));
     if (!caller) throw unauthenticated();
+    await rateLimit(caller);
+    const requestId = request.headers.get('x-request-id');
     return {
       prisma,
       caller,
       loaders: createLoaders(db, caller),
       idempotencyKey: request.headers.get('idempotency-key') ?? undefined,
+      requestId: requestId && REQUEST_ID.test(requestId) ? requestId : randomUUID(),
     };
   };
 }

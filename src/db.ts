@@ -50,6 +50,8 @@ export interface Database {
    * connection of its own, and when that connection is lost it connects again, with backoff.
    */
   listen(channel: string, handlers: ChannelHandlers): ChannelListener;
+  /** PostgreSQL only: the pool, for a library that speaks pg itself (the rate limiter's store). */
+  pool?: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -221,6 +223,7 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
   return {
     prisma,
     description: describeDatabaseUrl(databaseUrl),
+    pool,
     async read<Row>(sql: string, params: unknown[]) {
       const started = performance.now();
       const client = await pool.connect();

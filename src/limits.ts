@@ -20,6 +20,36 @@ export interface Limits {
   executionTimeoutMs: number;
   /** Whether `__schema` and `__type` may be queried; INTROSPECTION=false turns it off. */
   introspection: boolean;
+  /**
+   * Longest a client may take to send a request's headers (from its first byte, or from the
+   * connection's opening) before it is answered 408 and its connection closed: a client sending
+   * them a byte at a time held a connection for Node's 60 s.
+   */
+  headersTimeoutMs: number;
+  /**
+   * Longest a client may take to send a whole request, headers and body (408 and closed): a body
+   * shorter than its Content-Length held a connection for Node's 300 s. 30 s still lets the
+   * largest body (maxBodyBytes) arrive at 3.4 KB/s.
+   */
+  requestTimeoutMs: number;
+  /**
+   * How long an idle kept-alive connection stays open between requests. Longer than the 60 s
+   * idle timeout of the proxies the server sits behind (an AWS load balancer, nginx's
+   * keepalive_timeout), so that the proxy closes an idle connection first: where the server
+   * closes first (Node's 5 s), a request the proxy sends on it meanwhile fails, a 502.
+   */
+  keepAliveTimeoutMs: number;
+  /**
+   * Open connections one server process accepts; more are closed on arrival, unanswered, while
+   * the open ones are served. Idle kept-alive connections count: a proxy reuses a few, but
+   * clients reaching the server directly each keep theirs for keepAliveTimeoutMs.
+   */
+  maxConnections: number;
+  /**
+   * Operations a second one API key may run, with a burst of one second's worth; 0 turns the
+   * limiter off. RATE_LIMIT_LIVE and RATE_LIMIT_TEST set them.
+   */
+  rateLimit: { LIVE: number; TEST: number };
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -31,6 +61,12 @@ export const DEFAULT_LIMITS: Limits = {
   maxBodyBytes: 100 * 1024,
   executionTimeoutMs: 10_000,
   introspection: true,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 65_000,
+  maxConnections: 1_000,
+  // Stripe's: 100 operations a second in live mode, 25 in test mode.
+  rateLimit: { LIVE: 100, TEST: 25 },
 };
 
 /**
@@ -46,5 +82,19 @@ export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env): Limits {
   if (introspection !== undefined && introspection !== '' && !['true', 'false'].includes(introspection)) {
     throw new Error(`INTROSPECTION must be true or false, got "${env.INTROSPECTION}"`);
   }
-  return { ...DEFAULT_LIMITS, introspection: introspection !== 'false' };
+  return {
+    ...DEFAULT_LIMITS,
+    introspection: introspection !== 'false',
+    rateLimit: {
+      LIVE: operationsPerSecond(env, 'RATE_LIMIT_LIVE', DEFAULT_LIMITS.rateLimit.LIVE),
+      TEST: operationsPerSecond(env, 'RATE_LIMIT_TEST', DEFAULT_LIMITS.rateLimit.TEST),
+    },
+  };
+}
+
+function operationsPerSecond(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = env[name]?.trim();
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d{1,9}$/.test(value)) throw new Error(`${name} must be a whole number of operations a second (0 turns the limit off), got "${env[name]}"`);
+  return Number(value);
 }

@@ -129,7 +129,7 @@ function fakeDatabase() {
   };
 }
 
-const CALLER: Caller = { accountId: 'acct_1', env: 'TEST' };
+const CALLER: Caller = { accountId: 'acct_1', env: 'TEST', keyId: 'key_1' };
 
 /** A lookup the test finishes when it likes, counting how often it was asked. */
 function controlledLookup() {

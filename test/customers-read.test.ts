@@ -69,7 +69,7 @@ describe('reading a customer', () => {
     const foreign = await t.prisma.customer.findFirstOrThrow({
       where: { accountId: t.otherMerchant.accountId, subscriptions: { some: {} }, invoices: { some: {} } },
     });
-    const own = (accountId: string) => createLoaders(t.db, { accountId, env: 'TEST' });
+    const own = (accountId: string) => createLoaders(t.db, { accountId, env: 'TEST', keyId: 'key_none' });
     const reads = async (loaders: Loaders) => {
       const page = await loaders.pagedChildren('invoices', foreign.id, {}, { withTotalCount: true });
       return {
@@ -166,7 +166,7 @@ describe('node and nodes', () => {
     ];
     const res = await t.request('query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }', { ids: [...ids, 'cus_000000000000000000000000', 'bogus', t.merchant.accountId] });
     expect(res.data!.nodes.map((n: any) => n?.__typename ?? null)).toEqual([
-      'Customer', 'Subscription', 'Purchase', 'Balance', 'Invoice', 'Charge', 'Entity', 'TrialUsed', 'Reward', 'Referral', 'PaymentMethod', 'Event', null, null, null,
+      'Customer', 'PlanSubscription', 'Purchase', 'Balance', 'Invoice', 'Charge', 'Entity', 'TrialUsed', 'Reward', 'Referral', 'PaymentMethod', 'Event', null, null, null,
     ]);
     expect(res.data!.nodes.slice(0, ids.length).map((n: any) => n.id)).toEqual(ids);
     const single = await t.request('query($id: ID!) { node(id: $id) { id ... on Invoice { number } } }', { id: data.invoices[0].id });

@@ -22,12 +22,25 @@ process.once('exit', () => {
 });
 
 /** Starts test/support/serve.ts in a process of its own and waits until it listens. */
-export async function startServerProcess(env: { DATABASE_URL?: string; DATA_DIR?: string }): Promise<ServerProcess> {
+export async function startServerProcess(env: {
+  DATABASE_URL?: string;
+  DATA_DIR?: string;
+  RATE_LIMIT_LIVE?: string;
+  RATE_LIMIT_TEST?: string;
+}): Promise<ServerProcess> {
   // node itself with tsx's loader, not the tsx command: that one runs the server in a child
   // process of its own, which a SIGKILL of the command would leave running.
   const child = spawn(process.execPath, ['--import', 'tsx', SERVE], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: '0',
+      // The suite's (vitest.config.ts) unless a test sets its own.
+      RATE_LIMIT_LIVE: process.env.RATE_LIMIT_LIVE,
+      RATE_LIMIT_TEST: process.env.RATE_LIMIT_TEST,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
