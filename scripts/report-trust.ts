@@ -9,7 +9,7 @@ import { describeDatabaseUrl } from '../src/db.ts';
 import type { TrustFigure } from '../test/support/trust-record.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SUITES = ['isolation', 'limits', 'idempotency', 'concurrency', 'faults', 'fuzz', 'accounts-cli', 'rate-limit', 'error-log'].map((name) => `test/${name}.test.ts`);
+const SUITES = ['isolation', 'limits', 'idempotency', 'concurrency', 'faults', 'fuzz', 'accounts-cli', 'document-analysis', 'schema-root', 'input-hardening', 'error-log', 'http-limits', 'data-dir-lock', 'demo-key', 'rate-limit'].map((name) => `test/${name}.test.ts`);
 
 interface Run {
   database: string;
@@ -62,7 +62,7 @@ async function runSuites(database: string, databaseUrl: string | undefined): Pro
 const total = (run: Run, field: 'crossTenantReads' | 'lostWrites' | 'doubledWrites') =>
   run.figures.reduce((sum, figure) => sum + (figure[field] ?? 0), 0);
 const cell = (value: string | number | undefined) => String(value ?? '—').replace(/\|/g, '\\|');
-const ORDER = ['Isolation', 'Limits', 'Fuzz', 'Idempotency', 'Concurrency', 'Fault'];
+const ORDER = ['Isolation', 'Limits', 'Document analysis', 'Cost', 'Schema', 'Input', 'Email', 'Fuzz', 'HTTP', 'Rate limit', 'Logs', 'Demo key', 'Idempotency', 'Concurrency', 'Fault'];
 const rank = (figure: TrustFigure) => ORDER.findIndex((prefix) => figure.attack.startsWith(prefix));
 
 function table(run: Run): string {
