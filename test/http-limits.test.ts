@@ -220,6 +220,14 @@ describe('slow clients', () => {
     return response.status;
   }
 
+  /** The statuses of requests sent one after another on other connections until `connection` is closed. */
+  async function servedUntilClosed(connection: Connection): Promise<number[]> {
+    const served: number[] = [];
+    while (!connection.socket.destroyed && served.length < 1000) served.push(await answered());
+    await within(connection.closed, 'the slow connection closing');
+    return served;
+  }
+
   it('one sending its headers a byte at a time is answered 408 and cut, while others are served', async () => {
     const headers = `POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nX-Padding: ${'x'.repeat(200)}\r\n\r\n`;
     const connection = await open(s.port);
@@ -227,10 +235,9 @@ describe('slow clients', () => {
     const trickle = setInterval(() => {
       if (!connection.socket.destroyed && sent < headers.length) connection.socket.write(headers[sent++]);
     }, 20);
-    const servedMeanwhile: number[] = [];
+    let servedMeanwhile: number[];
     try {
-      while (!connection.socket.destroyed && servedMeanwhile.length < 1000) servedMeanwhile.push(await answered());
-      await within(connection.closed, 'the slow connection closing');
+      servedMeanwhile = await servedUntilClosed(connection);
     } finally {
       clearInterval(trickle);
     }
@@ -251,9 +258,7 @@ describe('slow clients', () => {
     connection.socket.write(
       `POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nAuthorization: Bearer ${s.t.merchant.testKey}\r\nContent-Length: ${QUERY.length}\r\n\r\n${QUERY.slice(0, 10)}`,
     );
-    const servedMeanwhile: number[] = [];
-    while (!connection.socket.destroyed && servedMeanwhile.length < 1000) servedMeanwhile.push(await answered());
-    await within(connection.closed, 'the slow connection closing');
+    const servedMeanwhile = await servedUntilClosed(connection);
     expect(connection.received()).toMatch(/^HTTP\/1\.1 408 /);
     expect(servedMeanwhile.length).toBeGreaterThan(0);
     recordTrust({
