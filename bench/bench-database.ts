@@ -29,7 +29,10 @@ export async function prepareBenchDatabase(databaseUrl: string): Promise<void> {
     await migrateDatabase(db);
     const { prisma } = db;
     await prisma.account.upsert({ where: { id: BENCH_ACCOUNT_ID }, create: { id: BENCH_ACCOUNT_ID, name: 'Bench merchant' }, update: {} });
-    for (const [key, env] of [[BENCH_TEST_KEY, 'TEST'], [BENCH_LIVE_KEY, 'LIVE']] as const) {
+    for (const [key, env] of [
+      [BENCH_TEST_KEY, 'TEST'],
+      [BENCH_LIVE_KEY, 'LIVE'],
+    ] as const) {
       const stored = await prisma.apiKey.findUnique({ where: { hash: hashApiKey(key) } });
       if (!stored) await createApiKey(prisma, BENCH_ACCOUNT_ID, env, key);
     }
@@ -64,10 +67,9 @@ export async function warmPageCache(databaseUrl: string): Promise<string> {
 }
 
 export async function countBenchCustomers(client: pg.Client): Promise<number> {
-  const { rows } = await client.query<{ count: string }>(
-    `SELECT count(*) FROM "Customer" WHERE "accountId" = $1 AND env = 'TEST'`,
-    [BENCH_ACCOUNT_ID],
-  );
+  const { rows } = await client.query<{ count: string }>(`SELECT count(*) FROM "Customer" WHERE "accountId" = $1 AND env = 'TEST'`, [
+    BENCH_ACCOUNT_ID,
+  ]);
   return Number(rows[0].count);
 }
 
@@ -99,12 +101,7 @@ async function missingBatches(client: pg.Client, target: number): Promise<[numbe
  * statement on one core). An interrupted load keeps what it committed; a rerun adds the rest.
  * Returns the number of customers added.
  */
-export async function fillBenchCustomers(
-  databaseUrl: string,
-  target: number,
-  log: (line: string) => void,
-  workers = 2,
-): Promise<number> {
+export async function fillBenchCustomers(databaseUrl: string, target: number, log: (line: string) => void, workers = 2): Promise<number> {
   const clients = await Promise.all(Array.from({ length: workers }, () => connectLoader(databaseUrl)));
   try {
     const batches = await missingBatches(clients[0], target);
@@ -122,7 +119,9 @@ export async function fillBenchCustomers(
         await client.query('COMMIT');
         loaded += to - from;
         const rate = Math.round(loaded / ((Date.now() - started) / 1000));
-        log(`${loaded.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} customers loaded (${rate.toLocaleString('en-US')}/s, ~${Math.round((total - loaded) / rate)}s left)`);
+        log(
+          `${loaded.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} customers loaded (${rate.toLocaleString('en-US')}/s, ~${Math.round((total - loaded) / rate)}s left)`,
+        );
       }
     };
     await Promise.all(clients.map(work));

@@ -43,10 +43,14 @@ export async function statementsByPageSize(server: ServerUnderTest, sizes: numbe
   const counts = new Map<number, number>();
   for (const first of sizes) {
     await server.stats();
-    const { json } = await post(server, '/graphql', BENCH_TEST_KEY, JSON.stringify({ query: customersPageOf(CUSTOMER_RELATIONS), variables: { first } }));
+    const { json } = await post(
+      server,
+      '/graphql',
+      BENCH_TEST_KEY,
+      JSON.stringify({ query: customersPageOf(CUSTOMER_RELATIONS), variables: { first } }),
+    );
     if (json.errors) throw new Error(`customers(first: ${first}): ${JSON.stringify(json.errors)}`);
     counts.set(first, (await server.stats()).statements);
   }
   return counts;
 }
-

@@ -17,7 +17,9 @@ export async function loadBenchContext(databaseUrl: string): Promise<BenchContex
     const [{ count }] = (await client.query<{ count: string }>(`SELECT count(*) FROM "Customer" WHERE ${live}`, [BENCH_ACCOUNT_ID])).rows;
     const customerCount = Number(count);
     if (customerCount < PAGE + 1) throw new Error(`The bench database has ${customerCount} customers; load more with npm run bench:data`);
-    const ids = await client.query<{ id: string }>(`SELECT id FROM "Customer" WHERE ${live} ORDER BY random() LIMIT 5000`, [BENCH_ACCOUNT_ID]);
+    const ids = await client.query<{ id: string }>(`SELECT id FROM "Customer" WHERE ${live} ORDER BY random() LIMIT 5000`, [
+      BENCH_ACCOUNT_ID,
+    ]);
     // The cursor of the customer at deepPosition, so the page starts right after it.
     const deepPosition = Math.min(DEEP_POSITION, customerCount - PAGE);
     const [deep] = (

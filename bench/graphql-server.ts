@@ -7,6 +7,10 @@ import { createApp } from '../src/yoga.ts';
 import { countStatement, serveForBench } from './server-process.ts';
 
 const limits = limitsFromEnv();
-const db = await openDatabase({ databaseUrl: process.env.DATABASE_URL!, onQuery: countStatement, statementTimeoutMs: limits.executionTimeoutMs });
+const db = await openDatabase({
+  databaseUrl: process.env.DATABASE_URL!,
+  onQuery: countStatement,
+  statementTimeoutMs: limits.executionTimeoutMs,
+});
 const server = createHttpServer(createApp({ db, limits }), db);
 serveForBench(server, () => db.close());

@@ -21,7 +21,9 @@ export async function load(baseUrl: string, side: Side, options: LoadOptions): P
     headers: { 'content-type': 'application/json', authorization: `Bearer ${side.key}` },
     connections: options.connections,
     duration: options.duration,
-    ...(side.varies ? { requests: [{ setupRequest: (request) => ({ ...request, body: side.body() }) }] } : { body: side.body() || undefined }),
+    ...(side.varies
+      ? { requests: [{ setupRequest: (request) => ({ ...request, body: side.body() }) }] }
+      : { body: side.body() || undefined }),
   });
   const failures = result.errors + result.timeouts + result.non2xx;
   if (failures) throw new Error(`${side.label} at ${side.path}: ${failures} of ${result.requests.total} requests failed`);

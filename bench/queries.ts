@@ -1,7 +1,8 @@
 /** The GraphQL documents of the scenarios; the statement-count test sends the same ones. */
 
 const MONEY = '{ minorUnits amount currency }';
-const SUBSCRIPTION = '{ id planId status addOn quantity entityId startedAt currentPeriodStart currentPeriodEnd trialEndsAt canceledAt expiresAt createdAt }';
+const SUBSCRIPTION =
+  '{ id planId status addOn quantity entityId startedAt currentPeriodStart currentPeriodEnd trialEndsAt canceledAt expiresAt createdAt }';
 const PURCHASE = '{ id planId quantity status entityId expiresAt createdAt }';
 const BALANCE = '{ id featureId granted usage remaining unlimited overageAllowed interval nextResetAt entityId updatedAt }';
 const ADDRESS = '{ line1 line2 city state postalCode country }';
@@ -45,7 +46,8 @@ export const CUSTOMER_RELATIONS = `id subscriptions { id } purchases { id } bala
   paymentMethod { id } stats { invoiceCount chargeCount }
   invoices { totalCount edges { node { id } } } charges { totalCount edges { node { id } } } events { totalCount edges { node { id } } }`;
 
-export const customersPageOf = (fields: string) => `query CustomersPageOf($first: Int!) { customers(first: $first) { edges { node { ${fields} } } } }`;
+export const customersPageOf = (fields: string) =>
+  `query CustomersPageOf($first: Int!) { customers(first: $first) { edges { node { ${fields} } } } }`;
 
 export const CUSTOMERS_PAGE = `query CustomersPage($first: Int!) {
   customers(first: $first) { ${PAGE_INFO} edges { cursor node { ${CUSTOMER_FIELDS} } } }

@@ -26,7 +26,12 @@ function readBody(req: IncomingMessage): Promise<Record<string, any>> {
 
 function credentials(req: IncomingMessage): [hash: string, env: 'LIVE' | 'TEST'] {
   const key = /^Bearer\s+(sk_(test|live)_[0-9A-Za-z]{24,99})$/.exec(req.headers.authorization ?? '');
-  return [createHash('sha256').update(key?.[1] ?? '').digest('hex'), key?.[2] === 'live' ? 'LIVE' : 'TEST'];
+  return [
+    createHash('sha256')
+      .update(key?.[1] ?? '')
+      .digest('hex'),
+    key?.[2] === 'live' ? 'LIVE' : 'TEST',
+  ];
 }
 
 function send(res: ServerResponse, status: number, body: string) {

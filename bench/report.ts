@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { Scenario } from './scenarios.ts';
 
@@ -73,8 +73,12 @@ export function resultsTable(figures: ScenarioFigures[]): string {
   for (const scenarioFigures of figures) {
     const { scenario, subject, baseline } = scenarioFigures;
     const ratio = scenarioRatio(scenarioFigures);
-    const verdict = scenario.target && ratio !== undefined ? `${scenario.target.description}: ${scenario.target.met(ratio) ? 'met' : '**missed**'}` : '–';
-    for (const [side, showRatio] of [[subject, true], [baseline, false]] as const) {
+    const verdict =
+      scenario.target && ratio !== undefined ? `${scenario.target.description}: ${scenario.target.met(ratio) ? 'met' : '**missed**'}` : '–';
+    for (const [side, showRatio] of [
+      [subject, true],
+      [baseline, false],
+    ] as const) {
       lines.push(
         `| ${showRatio ? `${scenario.id} ${scenario.title}` : ''} | ${side.label} | ${Math.round(side.rps)} | ${round(side.p50)} | ${round(side.p99)} | ${round(side.statementsPerRequest)} | ${Math.round(side.peakRssMb)} | ${showRatio ? ratioText(scenarioFigures) : ''} | ${showRatio ? verdict : ''} |`,
       );
@@ -84,7 +88,11 @@ export function resultsTable(figures: ScenarioFigures[]): string {
 }
 
 export function checksTable(checks: Check[]): string {
-  return ['| target | figure | |', '| --- | --- | --- |', ...checks.map((c) => `| ${c.target} | ${c.figure} | ${c.met ? 'met' : '**missed**'} |`)].join('\n');
+  return [
+    '| target | figure | |',
+    '| --- | --- | --- |',
+    ...checks.map((c) => `| ${c.target} | ${c.figure} | ${c.met ? 'met' : '**missed**'} |`),
+  ].join('\n');
 }
 
 const START = '<!-- bench:start -->';
@@ -96,6 +104,7 @@ export function writeBenchmarks(file: string, generated: string): void {
   const current = existsSync(file) ? readFileSync(file, 'utf8') : `# Benchmarks\n\n${START}\n${END}\n`;
   const start = current.indexOf(START);
   const end = current.indexOf(END);
-  const next = start >= 0 && end > start ? current.slice(0, start) + block + current.slice(end + END.length) : `${current.trimEnd()}\n\n${block}\n`;
+  const next =
+    start >= 0 && end > start ? current.slice(0, start) + block + current.slice(end + END.length) : `${current.trimEnd()}\n\n${block}\n`;
   writeFileSync(file, next);
 }

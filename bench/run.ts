@@ -12,9 +12,20 @@ import { fillBenchCustomers, prepareBenchDatabase, warmPageCache } from './bench
 import { checkAnswers, checkSameJson, statementsByPageSize } from './checks.ts';
 import { loadBenchContext, postgresVersion } from './context.ts';
 import { load } from './load.ts';
-import { type Check, checksTable, machineDescription, median, resultsTable, type RoundFigures, type ScenarioFigures, type SideFigures, scenarioRatio, writeBenchmarks } from './report.ts';
-import { type Scenario, type ServerName, type Side, scenarios as allScenarios } from './scenarios.ts';
-import { productionLaunch, startServer, type ServerUnderTest } from './servers.ts';
+import {
+  type Check,
+  checksTable,
+  machineDescription,
+  median,
+  type RoundFigures,
+  resultsTable,
+  type ScenarioFigures,
+  type SideFigures,
+  scenarioRatio,
+  writeBenchmarks,
+} from './report.ts';
+import { scenarios as allScenarios, type Scenario, type ServerName, type Side } from './scenarios.ts';
+import { productionLaunch, type ServerUnderTest, startServer } from './servers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -64,7 +75,14 @@ async function measureRound(side: Side): Promise<RoundFigures> {
   await server.stats();
   const result = await load(server.url, side, { connections, duration });
   const stats = await server.stats();
-  return { rps: result.rps, p50: result.p50, p99: result.p99, requests: stats.requests, statements: stats.statements, peakRss: stats.peakRss };
+  return {
+    rps: result.rps,
+    p50: result.p50,
+    p99: result.p99,
+    requests: stats.requests,
+    statements: stats.statements,
+    peakRss: stats.peakRss,
+  };
 }
 
 function sideFigures(side: Side, measured: RoundFigures[]): SideFigures {
@@ -79,7 +97,9 @@ function sideFigures(side: Side, measured: RoundFigures[]): SideFigures {
     peakRssMb: Math.max(...measured.map((round) => round.peakRss)) / 2 ** 20,
     rounds: measured,
   };
-  console.log(`  ${side.label}: ${Math.round(figures.rps)} req/s (median of ${measured.map((round) => Math.round(round.rps)).join(', ')}), p50 ${figures.p50} ms, p99 ${figures.p99} ms, ${figures.statementsPerRequest.toFixed(1)} SQL/req, ${Math.round(figures.peakRssMb)} MB`);
+  console.log(
+    `  ${side.label}: ${Math.round(figures.rps)} req/s (median of ${measured.map((round) => Math.round(round.rps)).join(', ')}), p50 ${figures.p50} ms, p99 ${figures.p99} ms, ${figures.statementsPerRequest.toFixed(1)} SQL/req, ${Math.round(figures.peakRssMb)} MB`,
+  );
   return figures;
 }
 
@@ -99,7 +119,10 @@ async function measure(scenario: Scenario): Promise<ScenarioFigures> {
     baselineRounds.push(await measureRound(baseline));
   }
   if (profiled.length) {
-    const file = `${PROFILES_DIR}/${scenario.id}-${profiled.map((side) => side.label).join('-').replaceAll(/\W+/g, '-')}.cpuprofile`;
+    const file = `${PROFILES_DIR}/${scenario.id}-${profiled
+      .map((side) => side.label)
+      .join('-')
+      .replaceAll(/\W+/g, '-')}.cpuprofile`;
     await servers.graphql.profileStopInto(file);
     console.log(`  profile: ${file}`);
   }
@@ -107,9 +130,14 @@ async function measure(scenario: Scenario): Promise<ScenarioFigures> {
 }
 
 try {
-  console.log(`${context.customerCount.toLocaleString('en-US')} bench customers; ${connections} connections, ${warmup}s warm-up, ${rounds} rounds of ${duration}s per side`);
+  console.log(
+    `${context.customerCount.toLocaleString('en-US')} bench customers; ${connections} connections, ${warmup}s warm-up, ${rounds} rounds of ${duration}s per side`,
+  );
   await checkSameJson(servers, selected);
-  await checkAnswers(servers, selected.flatMap((s) => [s.subject, s.baseline]));
+  await checkAnswers(
+    servers,
+    selected.flatMap((s) => [s.subject, s.baseline]),
+  );
   const byPageSize = await statementsByPageSize(servers.graphql, PAGE_SIZES);
   const results: ScenarioFigures[] = [];
   for (const scenario of selected) {
@@ -125,12 +153,26 @@ try {
   );
   const counts = [...byPageSize].map(([size, count]) => `first ${size}: ${count}`).join(', ');
   const checks: Check[] = [
-    ...results.filter((r) => r.scenario.target).map((r) => {
-      const ratio = scenarioRatio(r)!;
-      return { target: `${r.scenario.id}: ${r.scenario.target!.description}`, figure: ratio.toFixed(2), met: r.scenario.target!.met(ratio) };
-    }),
-    { target: 'SQL statements per customers request independent of page size', figure: counts, met: new Set(byPageSize.values()).size === 1 },
-    { target: `GraphQL server RSS under load < ${RSS_LIMIT_MB} MB`, figure: `${Math.round(graphqlPeakMb)} MB peak`, met: graphqlPeakMb < RSS_LIMIT_MB },
+    ...results
+      .filter((r) => r.scenario.target)
+      .map((r) => {
+        const ratio = scenarioRatio(r)!;
+        return {
+          target: `${r.scenario.id}: ${r.scenario.target!.description}`,
+          figure: ratio.toFixed(2),
+          met: r.scenario.target!.met(ratio),
+        };
+      }),
+    {
+      target: 'SQL statements per customers request independent of page size',
+      figure: counts,
+      met: new Set(byPageSize.values()).size === 1,
+    },
+    {
+      target: `GraphQL server RSS under load < ${RSS_LIMIT_MB} MB`,
+      figure: `${Math.round(graphqlPeakMb)} MB peak`,
+      met: graphqlPeakMb < RSS_LIMIT_MB,
+    },
   ];
   const notes = selected.filter((s) => s.note).map((s) => `- ${s.id}: ${s.note}`);
   const generated = [

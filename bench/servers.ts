@@ -45,7 +45,11 @@ export function productionLaunch(): Launch {
  * Forks a bench server, built into dist/ by `npm run bench` (prebench) as `npm start` builds the
  * app, and waits until it listens.
  */
-export async function startServer(builtScript: string, databaseUrl: string, launch: Launch = { env: {}, execArgv: [] }): Promise<ServerUnderTest> {
+export async function startServer(
+  builtScript: string,
+  databaseUrl: string,
+  launch: Launch = { env: {}, execArgv: [] },
+): Promise<ServerUnderTest> {
   const child: ChildProcess = fork(new URL(`../dist/${builtScript}`, import.meta.url), [], {
     execArgv: launch.execArgv,
     env: { ...process.env, ...launch.env, DATABASE_URL: databaseUrl, NODE_ENV: 'production' },

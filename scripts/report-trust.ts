@@ -9,7 +9,23 @@ import { describeDatabaseUrl } from '../src/db.ts';
 import type { TrustFigure } from '../test/support/trust-record.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SUITES = ['isolation', 'limits', 'idempotency', 'concurrency', 'faults', 'fuzz', 'accounts-cli', 'document-analysis', 'schema-root', 'input-hardening', 'error-log', 'http-limits', 'data-dir-lock', 'demo-key', 'rate-limit'].map((name) => `test/${name}.test.ts`);
+const SUITES = [
+  'isolation',
+  'limits',
+  'idempotency',
+  'concurrency',
+  'faults',
+  'fuzz',
+  'accounts-cli',
+  'document-analysis',
+  'schema-root',
+  'input-hardening',
+  'error-log',
+  'http-limits',
+  'data-dir-lock',
+  'demo-key',
+  'rate-limit',
+].map((name) => `test/${name}.test.ts`);
 
 interface Run {
   database: string;
@@ -30,11 +46,15 @@ async function runSuites(database: string, databaseUrl: string | undefined): Pro
   else delete env.DATABASE_URL;
   console.error(`Running ${SUITES.length} suites on ${database}…`);
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(join(ROOT, 'node_modules/.bin/vitest'), ['run', ...SUITES, '--reporter=dot', '--reporter=json', `--outputFile.json=${results}`], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    const child = spawn(
+      join(ROOT, 'node_modules/.bin/vitest'),
+      ['run', ...SUITES, '--reporter=dot', '--reporter=json', `--outputFile.json=${results}`],
+      {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
     child.on('error', reject);
     child.on('close', () => resolve());
   });
@@ -45,7 +65,10 @@ async function runSuites(database: string, databaseUrl: string | undefined): Pro
       numPendingTests: number;
       testResults: { assertionResults: { fullName: string; status: string }[] }[];
     };
-    const figures = readFileSync(records, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as TrustFigure);
+    const figures = readFileSync(records, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as TrustFigure);
     return {
       database,
       figures,
@@ -62,13 +85,30 @@ async function runSuites(database: string, databaseUrl: string | undefined): Pro
 const total = (run: Run, field: 'crossTenantReads' | 'lostWrites' | 'doubledWrites') =>
   run.figures.reduce((sum, figure) => sum + (figure[field] ?? 0), 0);
 const cell = (value: string | number | undefined) => String(value ?? '—').replace(/\|/g, '\\|');
-const ORDER = ['Isolation', 'Limits', 'Document analysis', 'Cost', 'Schema', 'Input', 'Email', 'Fuzz', 'HTTP', 'Rate limit', 'Logs', 'Demo key', 'Idempotency', 'Concurrency', 'Fault'];
+const ORDER = [
+  'Isolation',
+  'Limits',
+  'Document analysis',
+  'Cost',
+  'Schema',
+  'Input',
+  'Email',
+  'Fuzz',
+  'HTTP',
+  'Rate limit',
+  'Logs',
+  'Demo key',
+  'Idempotency',
+  'Concurrency',
+  'Fault',
+];
 const rank = (figure: TrustFigure) => ORDER.findIndex((prefix) => figure.attack.startsWith(prefix));
 
 function table(run: Run): string {
   const figures = [...run.figures].sort((a, b) => rank(a) - rank(b));
   const rows = figures.map((f) => {
-    const writes = f.lostWrites === undefined && f.doubledWrites === undefined ? undefined : `${f.lostWrites ?? '—'} / ${f.doubledWrites ?? '—'}`;
+    const writes =
+      f.lostWrites === undefined && f.doubledWrites === undefined ? undefined : `${f.lostWrites ?? '—'} / ${f.doubledWrites ?? '—'}`;
     return [f.attack, f.tries, f.outcome, f.rowsChanged, f.crossTenantReads, writes].map(cell);
   });
   return [
@@ -83,7 +123,10 @@ function summary(runs: Run[]): string {
   return [
     `| | ${runs.map((run) => run.database).join(' | ')} |`,
     `| --- | ${runs.map(() => '---:').join(' | ')} |`,
-    line('tests passed', (run) => `${run.passed} of ${run.passed + run.failed}${run.skipped ? ` (${run.skipped} PostgreSQL-only skipped)` : ''}`),
+    line(
+      'tests passed',
+      (run) => `${run.passed} of ${run.passed + run.failed}${run.skipped ? ` (${run.skipped} PostgreSQL-only skipped)` : ''}`,
+    ),
     line('attacks and faults tried', (run) => run.figures.reduce((sum, f) => sum + f.tries, 0)),
     line('cross-tenant reads', (run) => total(run, 'crossTenantReads')),
     line('lost writes', (run) => total(run, 'lostWrites')),
@@ -95,7 +138,9 @@ const runs = [await runSuites('embedded PGlite', undefined)];
 if (process.env.DATABASE_URL) runs.push(await runSuites(describeDatabaseUrl(process.env.DATABASE_URL), process.env.DATABASE_URL));
 
 const sections = runs.map((run) => {
-  const failures = run.failures.length ? `\n\n**Failed, so without figures:**\n\n${run.failures.map((name) => `- ${name}`).join('\n')}` : '';
+  const failures = run.failures.length
+    ? `\n\n**Failed, so without figures:**\n\n${run.failures.map((name) => `- ${name}`).join('\n')}`
+    : '';
   return `## ${run.database}\n\n${table(run)}${failures}`;
 });
 const markdown = `# Trust report

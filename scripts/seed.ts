@@ -1,10 +1,15 @@
 // npm run seed: seeds the demo account into DATABASE_URL or the embedded database; idempotent.
-import { DEMO_CUSTOMER_COUNT, seedDemo } from '../src/seed.ts';
+
 import { loadConfig } from '../src/config.ts';
+import { DEMO_CUSTOMER_COUNT, seedDemo } from '../src/seed.ts';
 import { runWithDatabase } from './database.ts';
 
 await runWithDatabase(async (db) => {
   const result = await seedDemo(db.prisma, { seedApiKey: loadConfig().seedApiKey });
-  console.log(result.seeded ? `${db.description}: seeded the demo account with ${DEMO_CUSTOMER_COUNT} customers` : `${db.description}: the demo account is already there`);
+  console.log(
+    result.seeded
+      ? `${db.description}: seeded the demo account with ${DEMO_CUSTOMER_COUNT} customers`
+      : `${db.description}: the demo account is already there`,
+  );
   if (result.apiKey) console.log(`Demo API key: ${result.apiKey}`);
 });

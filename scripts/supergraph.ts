@@ -16,7 +16,8 @@ interface Source {
   url: string;
 }
 
-const USAGE = 'usage: npm run supergraph -- <name>=<schema file>@<routing url> | <name>=<subgraph url> ... [--header "Name: value"] [--out file]';
+const USAGE =
+  'usage: npm run supergraph -- <name>=<schema file>@<routing url> | <name>=<subgraph url> ... [--header "Name: value"] [--out file]';
 
 function fail(message: string): never {
   console.error(message);

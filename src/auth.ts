@@ -1,8 +1,8 @@
 import { hash as digest, timingSafeEqual } from 'node:crypto';
 import { createApiKeyCache } from './api-key-cache.ts';
 import type { Database } from './db.ts';
-import type { Environment } from './generated/prisma/enums.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
+import type { Environment } from './generated/prisma/enums.ts';
 import { newId, randomToken } from './ids.ts';
 
 export interface Caller {

@@ -2,13 +2,13 @@ import {
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  type GraphQLSchema,
   getArgumentValues,
   getNamedType,
   getNullableType,
   getVariableValues,
-  type GraphQLCompositeType,
-  type GraphQLField,
-  type GraphQLSchema,
   isCompositeType,
   isInterfaceType,
   isListType,
@@ -108,7 +108,11 @@ function computeCost(
   };
 
   /** The objects `selectionSet` loads on one object of `parentType`. */
-  const selectionCost = (selectionSet: SelectionSetNode, parentType: GraphQLCompositeType, connectionPageSize: number | undefined): number => {
+  const selectionCost = (
+    selectionSet: SelectionSetNode,
+    parentType: GraphQLCompositeType,
+    connectionPageSize: number | undefined,
+  ): number => {
     let cost = 0;
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FRAGMENT_SPREAD) {

@@ -105,7 +105,12 @@ const emptyWhenDeleted =
 function jsonObject(pairs: [key: string, value: string][]): string {
   const chunks: string[] = [];
   for (let i = 0; i < pairs.length; i += 50) {
-    chunks.push(`json_build_object(${pairs.slice(i, i + 50).map(([key, value]) => `'${key}', ${value}`).join(', ')})`);
+    chunks.push(
+      `json_build_object(${pairs
+        .slice(i, i + 50)
+        .map(([key, value]) => `'${key}', ${value}`)
+        .join(', ')})`,
+    );
   }
   if (chunks.length === 1) return chunks[0];
   return `(${chunks.map((chunk, i) => (i === 0 ? `left(${chunk}::text, -1)` : `substr(${chunk}::text, 2)`)).join(` || ',' || `)})::json`;
@@ -220,7 +225,8 @@ const CURRENCY_DIGITS = (() => {
     const digits = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
     if (digits !== 2) byDigits.set(digits, [...(byDigits.get(digits) ?? []), `'${code}'`]);
   }
-  return (currency: string) => `CASE ${[...byDigits].map(([digits, codes]) => `WHEN ${currency} IN (${codes.join(',')}) THEN ${digits}`).join(' ')} ELSE 2 END`;
+  return (currency: string) =>
+    `CASE ${[...byDigits].map(([digits, codes]) => `WHEN ${currency} IN (${codes.join(',')}) THEN ${digits}`).join(' ')} ELSE 2 END`;
 })();
 
 const NEWEST_FIRST = (alias: string) => `${alias}."createdAt" DESC, ${alias}.id DESC`;
@@ -328,11 +334,17 @@ const connection =
 /** The root `customers` list, as src/resolvers/customers.ts lists it. */
 function customersPage(field: FieldNode, definition: GraphQLField<unknown, unknown>, statement: Statement): string {
   const param = (value: unknown, type: string) => statement.param(value, type);
-  const list = customerList(getArgumentValues(definition, field, statement.variables) as CustomerListArgs, { account: ACCOUNT, env: ENV }, param);
+  const list = customerList(
+    getArgumentValues(definition, field, statement.variables) as CustomerListArgs,
+    { account: ACCOUNT, env: ENV },
+    param,
+  );
   const keyset = customerListKeyset(list, param);
   const alias = statement.alias();
   const sortColumn = `${alias}."${list.order.field}"`;
-  const sortValue = sortsByInstant(list.order.field) ? `'"' || ${iso(sortColumn)} || '"'` : `coalesce(to_json(${sortColumn})::text, 'null')`;
+  const sortValue = sortsByInstant(list.order.field)
+    ? `'"' || ${iso(sortColumn)} || '"'`
+    : `coalesce(to_json(${sortColumn})::text, 'null')`;
   return pageJson(
     {
       request: list.request,
@@ -384,19 +396,33 @@ const FIELDS: Record<string, Record<string, FieldSql>> = {
     shipping: personal(embedded((row) => `${row}.shipping`, isJsonObject)),
     metadata: personal(column('metadata')),
     // Sorted as the resolver sorts, by UTF-16 code units: the same as bytes but for characters beyond U+FFFF.
-    metadataEntries: personal(list((alias, row) => `jsonb_each_text(${row}.metadata) ${alias}`, (alias) => `${alias}.key COLLATE "C"`)),
+    metadataEntries: personal(
+      list(
+        (alias, row) => `jsonb_each_text(${row}.metadata) ${alias}`,
+        (alias) => `${alias}.key COLLATE "C"`,
+      ),
+    ),
     env: column('env'),
     livemode: (row) => `${row}.env = 'LIVE'`,
     locale: column('locale'),
     preferredLocales: column('preferredLocales'),
     currency: column('currency'),
-    accountBalance: (row, ...rest) => `CASE WHEN ${row}.currency IS NOT NULL THEN ${money((r) => `${r}.balance`, (r) => `${r}.currency`)(row, ...rest)} END`,
+    accountBalance: (row, ...rest) =>
+      `CASE WHEN ${row}.currency IS NOT NULL THEN ${money(
+        (r) => `${r}.balance`,
+        (r) => `${r}.currency`,
+      )(row, ...rest)} END`,
     accountBalanceMinorUnits: bigint('balance'),
     delinquent: column('delinquent'),
     invoicePrefix: personal(column('invoicePrefix')),
     nextInvoiceSequence: column('nextInvoiceSequence'),
     taxExempt: column('taxExempt'),
-    taxIds: personal(list((alias, row) => `jsonb_array_elements(${row}."taxIds") WITH ORDINALITY ${alias}(value, ordinality)`, (alias) => `${alias}.ordinality`)),
+    taxIds: personal(
+      list(
+        (alias, row) => `jsonb_array_elements(${row}."taxIds") WITH ORDINALITY ${alias}(value, ordinality)`,
+        (alias) => `${alias}.ordinality`,
+      ),
+    ),
     fingerprint: column('fingerprint'),
     stripeId: column('stripeId'),
     sendEmailReceipts: column('sendEmailReceipts'),
@@ -412,19 +438,18 @@ const FIELDS: Record<string, Record<string, FieldSql>> = {
       const { featureId } = getArgumentValues(definition, field, statement.variables);
       const feature = statement.param(featureId, 'text');
       // Should a customer hold two balances of one feature, the oldest answers.
-      return one((alias) => `${ownRows('Balance')(alias, row)} AND ${alias}."featureId" = ${feature} ORDER BY ${alias}."createdAt", ${alias}.id`)(
-        row,
-        field,
-        definition,
-        statement,
-      );
+      return one(
+        (alias) => `${ownRows('Balance')(alias, row)} AND ${alias}."featureId" = ${feature} ORDER BY ${alias}."createdAt", ${alias}.id`,
+      )(row, field, definition, statement);
     }),
     entities: emptyWhenDeleted(list(allRows('Entity'), NEWEST_FIRST)),
     trialsUsed: emptyWhenDeleted(list(allRows('TrialUsed'), NEWEST_FIRST)),
     rewards: emptyWhenDeleted(list(allRows('Reward'), NEWEST_FIRST)),
     referrals: emptyWhenDeleted(list(allRows('Referral'), NEWEST_FIRST)),
     // Should two be marked default, the newest answers.
-    paymentMethod: personal(one((alias, row) => `${allRows('PaymentMethod')(alias, row)} AND ${alias}."isDefault" ORDER BY ${NEWEST_FIRST(alias)}`)),
+    paymentMethod: personal(
+      one((alias, row) => `${allRows('PaymentMethod')(alias, row)} AND ${alias}."isDefault" ORDER BY ${NEWEST_FIRST(alias)}`),
+    ),
     stats: (row, field, definition, statement) => objectJson(objectType(definition), row, field.selectionSet, statement),
     invoices: (row, ...rest) => emptyPageWhenDeleted(row, connection('Invoice', 'invoices')(row, ...rest), ...rest),
     charges: (row, ...rest) => emptyPageWhenDeleted(row, connection('Charge', 'charges')(row, ...rest), ...rest),
@@ -526,7 +551,10 @@ const FIELDS: Record<string, Record<string, FieldSql>> = {
     type: column('type'),
     percentOff: column('percentOff'),
     amountOff: (row, ...rest) =>
-      `CASE WHEN ${row}."amountOff" IS NOT NULL AND ${row}.currency IS NOT NULL THEN ${money((r) => `${r}."amountOff"`, (r) => `${r}.currency`)(row, ...rest)} END`,
+      `CASE WHEN ${row}."amountOff" IS NOT NULL AND ${row}.currency IS NOT NULL THEN ${money(
+        (r) => `${r}."amountOff"`,
+        (r) => `${r}.currency`,
+      )(row, ...rest)} END`,
     planId: column('planId'),
     duration: column('duration'),
     durationInMonths: column('durationInMonths'),
@@ -543,7 +571,8 @@ const FIELDS: Record<string, Record<string, FieldSql>> = {
         WHERE ${alias}.id = ${row}."rewardId" AND ${alias}p."accountId" = ${ACCOUNT} AND ${alias}p.env = ${ENV} AND ${alias}p."deletedAt" IS NULL`,
     ),
     referredCustomer: one(
-      (alias, row) => `"Customer" ${alias} WHERE ${alias}.id = ${row}."referredCustomerId" AND ${alias}."accountId" = ${ACCOUNT} AND ${alias}.env = ${ENV}`,
+      (alias, row) =>
+        `"Customer" ${alias} WHERE ${alias}.id = ${row}."referredCustomerId" AND ${alias}."accountId" = ${ACCOUNT} AND ${alias}.env = ${ENV}`,
     ),
     redeemedAt: instant('redeemedAt'),
     createdAt: instant('createdAt'),
@@ -551,7 +580,10 @@ const FIELDS: Record<string, Record<string, FieldSql>> = {
   PaymentMethod: {
     id: column('id'),
     type: column('type'),
-    card: embedded((row) => row, (row) => `${row}.type = 'CARD'`),
+    card: embedded(
+      (row) => row,
+      (row) => `${row}.type = 'CARD'`,
+    ),
     isDefault: column('isDefault'),
     createdAt: instant('createdAt'),
   },
@@ -565,7 +597,10 @@ const FIELDS: Record<string, Record<string, FieldSql>> = {
     id: column('id'),
     number: column('number'),
     status: column('status'),
-    total: money((r) => `${r}.total`, (r) => `${r}.currency`),
+    total: money(
+      (r) => `${r}.total`,
+      (r) => `${r}.currency`,
+    ),
     currency: column('currency'),
     planIds: column('planIds'),
     hostedUrl: column('hostedUrl'),
@@ -573,17 +608,32 @@ const FIELDS: Record<string, Record<string, FieldSql>> = {
   },
   Charge: {
     id: column('id'),
-    amount: money((r) => `${r}.amount`, (r) => `${r}.currency`),
+    amount: money(
+      (r) => `${r}.amount`,
+      (r) => `${r}.currency`,
+    ),
     currency: column('currency'),
     status: column('status'),
     invoiceId: column('invoiceId'),
     createdAt: instant('createdAt'),
   },
-  Event: { id: column('id'), type: column('type'), customerId: column('customerId'), data: column('data'), createdAt: instant('createdAt') },
+  Event: {
+    id: column('id'),
+    type: column('type'),
+    customerId: column('customerId'),
+    data: column('data'),
+    createdAt: instant('createdAt'),
+  },
 };
 
 /** A deleted customer's invoices and charges: an empty first page, its arguments still checked. */
-function emptyPageWhenDeleted(row: string, page: string, field: FieldNode, definition: GraphQLField<unknown, unknown>, statement: Statement): string {
+function emptyPageWhenDeleted(
+  row: string,
+  page: string,
+  field: FieldNode,
+  definition: GraphQLField<unknown, unknown>,
+  statement: Statement,
+): string {
   const empty: Record<string, string> = {
     totalCount: '0',
     hasNextPage: 'false',
@@ -596,7 +646,8 @@ function emptyPageWhenDeleted(row: string, page: string, field: FieldNode, defin
     const key = part.alias?.value ?? part.name.value;
     if (part.name.value === '__typename') return [key, typename(connectionType)];
     if (part.name.value === 'edges') return [key, `'[]'::json`];
-    if (part.name.value === 'pageInfo') return [key, objectFrom(objectType(connectionType.getFields().pageInfo), part.selectionSet, statement, empty)];
+    if (part.name.value === 'pageInfo')
+      return [key, objectFrom(objectType(connectionType.getFields().pageInfo), part.selectionSet, statement, empty)];
     return [key, empty[part.name.value]];
   });
   return `CASE WHEN ${row}."deletedAt" IS NULL THEN ${page} ELSE ${jsonObject(pairs)} END`;
@@ -631,7 +682,13 @@ function idOnlyVariables(document: DocumentNode, operation: OperationDefinitionN
 }
 
 /** The statement answering `operation`, or undefined when the resolvers must answer it. */
-function compile(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>, idOnly: Set<string>): Plan | undefined {
+function compile(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  idOnly: Set<string>,
+): Plan | undefined {
   const fragments = Object.fromEntries(
     document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
   );
@@ -706,7 +763,13 @@ function compileCustomerRead(
 export function customerReadAsJson(db: Pick<Database, 'read'>): Plugin<Context> {
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
-      const compiled = compileCustomerRead(args.schema, args.document, args.operationName, args.variableValues ?? {}, args.contextValue.caller);
+      const compiled = compileCustomerRead(
+        args.schema,
+        args.document,
+        args.operationName,
+        args.variableValues ?? {},
+        args.contextValue.caller,
+      );
       if (!compiled) return;
       setExecuteFn(async (executeArgs) => {
         try {

@@ -278,7 +278,7 @@ async function openPGlite(options: DatabaseOptions): Promise<Database> {
       // PGlite is a single connection: its session is the database itself.
       return {
         exec: async (sql) => void (await pglite.exec(sql)),
-        query: async <Row,>(sql: string, params?: unknown[]) => (await pglite.query<Row>(sql, params)).rows,
+        query: async <Row>(sql: string, params?: unknown[]) => (await pglite.query<Row>(sql, params)).rows,
         release: async () => {},
       };
     },

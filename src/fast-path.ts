@@ -91,7 +91,13 @@ async function answerQuery(app: App, req: IncomingMessage, res: ServerResponse, 
   try {
     const contextValue = await enveloped.contextFactory();
     const { schema } = enveloped;
-    result = (await enveloped.execute({ schema, document, contextValue, variableValues: params.variables, operationName: params.operationName })) as ExecutionResult;
+    result = (await enveloped.execute({
+      schema,
+      document,
+      contextValue,
+      variableValues: params.variables,
+      operationName: params.operationName,
+    })) as ExecutionResult;
   } catch {
     // Nothing was written, and a query changes nothing: Yoga runs it again and answers its error.
     return false;

@@ -47,9 +47,7 @@ export function newId(type: IdType): string {
   return `${ID_PREFIXES[type]}_${randomToken(24)}`;
 }
 
-const TYPE_BY_PREFIX = new Map<string, IdType>(
-  Object.entries(ID_PREFIXES).map(([type, prefix]) => [prefix, type as IdType]),
-);
+const TYPE_BY_PREFIX = new Map<string, IdType>(Object.entries(ID_PREFIXES).map(([type, prefix]) => [prefix, type as IdType]));
 
 /** The type an id names by its prefix, or undefined for a malformed id. */
 export function typeOfId(id: string): IdType | undefined {

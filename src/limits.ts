@@ -95,6 +95,7 @@ export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env): Limits {
 function operationsPerSecond(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = env[name]?.trim();
   if (value === undefined || value === '') return fallback;
-  if (!/^\d{1,9}$/.test(value)) throw new Error(`${name} must be a whole number of operations a second (0 turns the limit off), got "${env[name]}"`);
+  if (!/^\d{1,9}$/.test(value))
+    throw new Error(`${name} must be a whole number of operations a second (0 turns the limit off), got "${env[name]}"`);
   return Number(value);
 }

@@ -72,8 +72,7 @@ const CALLERS_CUSTOMERS = 'ARRAY(SELECT id FROM "Customer" WHERE id = ANY($1::te
  */
 export function createLoaders(db: Pick<Database, 'read'>, caller: Caller) {
   const batch = createReadBatch(db);
-  const rowsOf = <T>(model: ModelName, sql: string, params: unknown[], orderBy?: string) =>
-    batch.read<T>({ model, sql, params, orderBy });
+  const rowsOf = <T>(model: ModelName, sql: string, params: unknown[], orderBy?: string) => batch.read<T>({ model, sql, params, orderBy });
   const tenant = [caller.accountId, caller.env];
 
   const byId = <T extends { id: string }>(load: (ids: string[]) => Promise<T[]>) =>
@@ -97,7 +96,10 @@ export function createLoaders(db: Pick<Database, 'read'>, caller: Caller) {
     byEntity<T>((ids) => rowsOf(model, `SELECT * FROM "${model}" WHERE "entityId" = ANY($1::text[])`, [ids], orderBy));
 
   const customer = byId<Customer>((ids) =>
-    rowsOf('Customer', 'SELECT * FROM "Customer" WHERE id = ANY($1::text[]) AND "accountId" = $2 AND env = $3::"Environment"', [ids, ...tenant]),
+    rowsOf('Customer', 'SELECT * FROM "Customer" WHERE id = ANY($1::text[]) AND "accountId" = $2 AND env = $3::"Environment"', [
+      ids,
+      ...tenant,
+    ]),
   );
 
   /** A child row by its own id, visible only through a live customer of the caller. */
@@ -124,9 +126,15 @@ export function createLoaders(db: Pick<Database, 'read'>, caller: Caller) {
     const request = pageRequest(args);
     // Asked for now, the count is read with the page instead of in a round trip of its own. A
     // failure reaches the client through totalCount, which awaits the same cached promise.
-    if (withTotalCount) childCount(relation).load(customerId).catch(() => {});
+    if (withTotalCount)
+      childCount(relation)
+        .load(customerId)
+        .catch(() => {});
     const listKey = `customer.${relation}`;
-    const key = request.cursor === undefined ? undefined : decodeCursor(listKey, request.cursor, request.backward ? 'before' : 'after', ['instant', 'text']);
+    const key =
+      request.cursor === undefined
+        ? undefined
+        : decodeCursor(listKey, request.cursor, request.backward ? 'before' : 'after', ['instant', 'text']);
     const loaderKey = JSON.stringify([relation, request]);
     let loader = pagedLoaders.get(loaderKey);
     if (!loader) {
@@ -176,16 +184,18 @@ export function createLoaders(db: Pick<Database, 'read'>, caller: Caller) {
   }
 
   const stats = new DataLoader<string, CustomerStats>(async (ids) => {
-    const rows = await batch.read<{ id: string; invoiceCount: number; chargeCount: number; spent: { currency: string; amount: string }[] }>({
-      sql: `SELECT parent.id,
+    const rows = await batch.read<{ id: string; invoiceCount: number; chargeCount: number; spent: { currency: string; amount: string }[] }>(
+      {
+        sql: `SELECT parent.id,
          (SELECT count(*)::int FROM "Invoice" i WHERE i."customerId" = parent.id) AS "invoiceCount",
          (SELECT count(*)::int FROM "Charge" c WHERE c."customerId" = parent.id) AS "chargeCount",
          (SELECT coalesce(json_agg(json_build_object('currency', s.currency, 'amount', s.total::text) ORDER BY s.currency), '[]'::json)
             FROM (SELECT currency, sum(amount) AS total FROM "Charge" c
                   WHERE c."customerId" = parent.id AND c.status = 'SUCCEEDED' GROUP BY currency) s) AS spent
        FROM unnest(${CALLERS_CUSTOMERS}) AS parent(id)`,
-      params: [[...ids], ...tenant],
-    });
+        params: [[...ids], ...tenant],
+      },
+    );
     const found = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => {
       const row = found.get(id);
@@ -226,7 +236,10 @@ export function createLoaders(db: Pick<Database, 'read'>, caller: Caller) {
     Referral: childById('Referral'),
     PaymentMethod: childById('PaymentMethod'),
     Event: byId((ids) =>
-      rowsOf<Event>('Event', 'SELECT * FROM "Event" WHERE id = ANY($1::text[]) AND "accountId" = $2 AND env = $3::"Environment"', [ids, ...tenant]),
+      rowsOf<Event>('Event', 'SELECT * FROM "Event" WHERE id = ANY($1::text[]) AND "accountId" = $2 AND env = $3::"Environment"', [
+        ids,
+        ...tenant,
+      ]),
     ),
   };
 
@@ -247,7 +260,10 @@ export function createLoaders(db: Pick<Database, 'read'>, caller: Caller) {
    * trip (by customer) and handed to the entity loaders before the entities are returned.
    */
   async function entitiesWithLists(customerId: string, lists: EntityList[]): Promise<Entity[]> {
-    const [rows, ...listRows] = await Promise.all([entities.load(customerId), ...lists.map((list) => entityListsOfCustomers[list].load(customerId))]);
+    const [rows, ...listRows] = await Promise.all([
+      entities.load(customerId),
+      ...lists.map((list) => entityListsOfCustomers[list].load(customerId)),
+    ]);
     lists.forEach((list, index) => {
       const byEntity = groupBy<{ entityId: string | null }, string | null>(listRows[index], (row) => row.entityId);
       for (const entity of rows) entityLists[list].prime(entity.id, (byEntity.get(entity.id) ?? []) as never);
@@ -285,8 +301,18 @@ export function createLoaders(db: Pick<Database, 'read'>, caller: Caller) {
       also.reward ? referralRewards.load(customerId) : undefined,
       also.referredCustomer ? referredCustomers.load(customerId) : undefined,
     ]);
-    if (rewards) primeFound(nodes.Reward, rows.map((row) => row.rewardId), rewards);
-    if (customers) primeFound(customer, rows.map((row) => row.referredCustomerId), customers);
+    if (rewards)
+      primeFound(
+        nodes.Reward,
+        rows.map((row) => row.rewardId),
+        rewards,
+      );
+    if (customers)
+      primeFound(
+        customer,
+        rows.map((row) => row.referredCustomerId),
+        customers,
+      );
     return rows;
   }
 

@@ -16,7 +16,9 @@ interface Tag {
 
 /** What tells an error apart without its text: a Prisma code, an SQLSTATE, a GraphQL code, or its class. */
 function errorCode(error: unknown): string {
-  let current = error as { code?: unknown; extensions?: { code?: unknown }; originalError?: unknown; cause?: unknown; name?: unknown } | undefined;
+  let current = error as
+    | { code?: unknown; extensions?: { code?: unknown }; originalError?: unknown; cause?: unknown; name?: unknown }
+    | undefined;
   let name: string | undefined;
   for (let depth = 0; depth < 10 && current; depth++) {
     if (typeof current.code === 'string') return current.code;
@@ -39,9 +41,11 @@ export function errorLog(logger: Logger): { logging: YogaLogger; plugin: Plugin<
     const { path } = error as Partial<GraphQLError>;
     return { ...tags.get(error), code: errorCode(error), ...(path ? { path: path.join('.') } : {}) };
   };
-  const write = (level: 'warn' | 'error') => (...args: unknown[]) => {
-    for (const arg of args) if (typeof arg === 'object' && arg !== null) logger[level](describe(arg), 'unexpected error');
-  };
+  const write =
+    (level: 'warn' | 'error') =>
+    (...args: unknown[]) => {
+      for (const arg of args) if (typeof arg === 'object' && arg !== null) logger[level](describe(arg), 'unexpected error');
+    };
   return {
     logging: { debug: () => {}, info: () => {}, warn: write('warn'), error: write('error') },
     plugin: {

@@ -41,7 +41,8 @@ server.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   console.log(`Customer graph listening on http://${urlHost(config.host)}:${port}/graphql (GraphiQL in a browser)`);
-  if (graphiqlApiKey) console.log('GraphiQL offers the demo API key to browsers on this machine only; elsewhere, paste the key into its Headers tab');
+  if (graphiqlApiKey)
+    console.log('GraphiQL offers the demo API key to browsers on this machine only; elsewhere, paste the key into its Headers tab');
 });
 
 let stopping = false;

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database, SqlSession } from './db.ts';
@@ -115,9 +115,7 @@ export async function migrateDatabase(db: Database): Promise<string[]> {
 
 /** Names of migrations not yet applied; empty when the database is current. */
 export async function pendingMigrations(session: SqlSession, migrations = readMigrations()): Promise<string[]> {
-  const [{ exists }] = await session.query<{ exists: boolean }>(
-    `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS exists`,
-  );
+  const [{ exists }] = await session.query<{ exists: boolean }>(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS exists`);
   if (!exists) return migrations.map((m) => m.name);
   const applied = new Set((await appliedMigrations(session)).map((row) => row.migration_name));
   return migrations.filter((m) => !applied.has(m.name)).map((m) => m.name);

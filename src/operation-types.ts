@@ -11,7 +11,10 @@ const subscriptionsNeedARoot: ValidationRule = (context) => ({
   OperationDefinition(operation) {
     if (operation.operation !== OperationTypeNode.SUBSCRIPTION || context.getSchema().getSubscriptionType()) return;
     context.reportError(
-      refusal('SUBSCRIPTIONS_NOT_SUPPORTED', 'This API serves no subscriptions yet: send queries and mutations, and query again to see changes.'),
+      refusal(
+        'SUBSCRIPTIONS_NOT_SUPPORTED',
+        'This API serves no subscriptions yet: send queries and mutations, and query again to see changes.',
+      ),
     );
   },
 });

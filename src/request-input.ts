@@ -35,8 +35,10 @@ function variableErrors(): Plugin {
 
 const invalidUtf8 = () => refusal('BAD_REQUEST', 'The request is not valid UTF-8');
 // Yoga's own refusals, word for word, from the body limit this replaces.
-const tooLarge = () => new GraphQLError('Request body too large', { extensions: { http: { status: 413 }, code: 'REQUEST_ENTITY_TOO_LARGE' } });
-const invalidContentLength = () => new GraphQLError('Content-Length header is invalid.', { extensions: { http: { status: 400 }, code: 'BAD_REQUEST' } });
+const tooLarge = () =>
+  new GraphQLError('Request body too large', { extensions: { http: { status: 413 }, code: 'REQUEST_ENTITY_TOO_LARGE' } });
+const invalidContentLength = () =>
+  new GraphQLError('Content-Length header is invalid.', { extensions: { http: { status: 400 }, code: 'BAD_REQUEST' } });
 
 /** The whole body, or a 413 as soon as it grows past `maxBytes`. */
 async function readBody(request: Request, maxBytes: number): Promise<ArrayBuffer | Uint8Array<ArrayBuffer>> {

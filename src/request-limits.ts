@@ -45,7 +45,8 @@ function documentShapeLimits(limits: Limits): Plugin {
         Document(document: DocumentNode) {
           for (const shape of operationShapes(document).values()) {
             for (const { measure, code, limit, message } of checks) {
-              if (shape[measure] > limit) context.reportError(refusal(code, `${message} of ${limit} exceeded, found ${countText(shape[measure])}.`));
+              if (shape[measure] > limit)
+                context.reportError(refusal(code, `${message} of ${limit} exceeded, found ${countText(shape[measure])}.`));
             }
           }
           return false;

@@ -1,5 +1,5 @@
-import type { Environment, Prisma, PrismaClient } from './generated/prisma/client.ts';
 import { createApiKey, environmentOfKey, hashApiKey } from './auth.ts';
+import type { Environment, Prisma, PrismaClient } from './generated/prisma/client.ts';
 import { newId } from './ids.ts';
 
 export const DEMO_ACCOUNT_ID = 'acct_DemoMerchant000000000000';
@@ -23,9 +23,64 @@ function random(seed: number) {
   };
 }
 
-const FIRST_NAMES = ['Ada', 'Grace', 'Alan', 'Linus', 'Margaret', 'Ken', 'Barbara', 'Dennis', 'Frances', 'Edsger', 'Radia', 'Tim', 'Katherine', 'Donald', 'Hedy', 'Guido', 'Anita', 'Bjarne', 'Sophie', 'John'];
-const LAST_NAMES = ['Lovelace', 'Hopper', 'Turing', 'Torvalds', 'Hamilton', 'Thompson', 'Liskov', 'Ritchie', 'Allen', 'Dijkstra', 'Perlman', 'Berners-Lee', 'Johnson', 'Knuth', 'Lamarr', 'van Rossum', 'Borg', 'Stroustrup', 'Wilson', 'Backus'];
-const COMPANIES = ['Acme Corp', 'Globex', 'Initech', 'Umbrella Labs', 'Hooli', 'Stark Industries', 'Wayne Enterprises', 'Soylent', 'Tyrell', 'Cyberdyne', null, null];
+const FIRST_NAMES = [
+  'Ada',
+  'Grace',
+  'Alan',
+  'Linus',
+  'Margaret',
+  'Ken',
+  'Barbara',
+  'Dennis',
+  'Frances',
+  'Edsger',
+  'Radia',
+  'Tim',
+  'Katherine',
+  'Donald',
+  'Hedy',
+  'Guido',
+  'Anita',
+  'Bjarne',
+  'Sophie',
+  'John',
+];
+const LAST_NAMES = [
+  'Lovelace',
+  'Hopper',
+  'Turing',
+  'Torvalds',
+  'Hamilton',
+  'Thompson',
+  'Liskov',
+  'Ritchie',
+  'Allen',
+  'Dijkstra',
+  'Perlman',
+  'Berners-Lee',
+  'Johnson',
+  'Knuth',
+  'Lamarr',
+  'van Rossum',
+  'Borg',
+  'Stroustrup',
+  'Wilson',
+  'Backus',
+];
+const COMPANIES = [
+  'Acme Corp',
+  'Globex',
+  'Initech',
+  'Umbrella Labs',
+  'Hooli',
+  'Stark Industries',
+  'Wayne Enterprises',
+  'Soylent',
+  'Tyrell',
+  'Cyberdyne',
+  null,
+  null,
+];
 const ADDRESSES = [
   { city: 'San Francisco', state: 'CA', postalCode: '94107', country: 'US', currency: 'USD', locale: 'en_US' },
   { city: 'New York', state: 'NY', postalCode: '10001', country: 'US', currency: 'USD', locale: 'en_US' },
@@ -64,8 +119,18 @@ export interface DemoData {
 export function demoData(accountId: string, env: Environment, count: number, seed = 42, now = Date.now()): DemoData {
   const r = random(seed);
   const data: DemoData = {
-    customers: [], subscriptions: [], purchases: [], balances: [], invoices: [], charges: [],
-    entities: [], trialsUsed: [], rewards: [], referrals: [], paymentMethods: [], events: [],
+    customers: [],
+    subscriptions: [],
+    purchases: [],
+    balances: [],
+    invoices: [],
+    charges: [],
+    entities: [],
+    trialsUsed: [],
+    rewards: [],
+    referrals: [],
+    paymentMethods: [],
+    events: [],
   };
   for (let i = 0; i < count; i++) {
     const first = r.pick(FIRST_NAMES);
@@ -78,10 +143,15 @@ export function demoData(accountId: string, env: Environment, count: number, see
     const address = {
       line1: `${r.int(1, 999)} ${r.pick(STREETS)}`,
       line2: r.chance(0.3) ? `Suite ${r.int(100, 999)}` : null,
-      city: place.city, state: place.state, postalCode: place.postalCode, country: place.country,
+      city: place.city,
+      state: place.state,
+      postalCode: place.postalCode,
+      country: place.country,
     };
     data.customers.push({
-      id, accountId, env,
+      id,
+      accountId,
+      env,
       externalId: `user_${1000 + i}`,
       name: `${first} ${last}`,
       email: `${first}.${last}.${i}@example.com`.toLowerCase().replace(/[^a-z0-9.@-]/g, ''),
@@ -113,16 +183,30 @@ export function demoData(accountId: string, env: Environment, count: number, see
     for (let e = 0; e < r.int(0, 3); e++) {
       const entityId = newId('Entity');
       entityIds.push(entityId);
-      data.entities.push({ id: entityId, customerId: id, externalId: `workspace_${e + 1}`, name: `${r.pick(['Marketing', 'Engineering', 'Sales', 'Design'])} workspace`, featureId: 'seats', createdAt: at(e + 1) });
+      data.entities.push({
+        id: entityId,
+        customerId: id,
+        externalId: `workspace_${e + 1}`,
+        name: `${r.pick(['Marketing', 'Engineering', 'Sales', 'Design'])} workspace`,
+        featureId: 'seats',
+        createdAt: at(e + 1),
+      });
     }
     const owners = [null, ...entityIds];
     for (let s = 0; s < r.int(1, 5); s++) {
       const status = r.pick(SUBSCRIPTION_STATUSES);
       const startedAt = at(s * 7);
       data.subscriptions.push({
-        id: newId('Subscription'), customerId: id, entityId: s === 0 ? null : r.pick(owners),
-        planId: s === 0 ? r.pick(PLANS) : r.pick(ADD_ONS), status, addOn: s > 0, quantity: s === 0 ? 1 : r.int(1, 10),
-        startedAt, currentPeriodStart: new Date(now - 10 * DAY), currentPeriodEnd: new Date(now + 20 * DAY),
+        id: newId('Subscription'),
+        customerId: id,
+        entityId: s === 0 ? null : r.pick(owners),
+        planId: s === 0 ? r.pick(PLANS) : r.pick(ADD_ONS),
+        status,
+        addOn: s > 0,
+        quantity: s === 0 ? 1 : r.int(1, 10),
+        startedAt,
+        currentPeriodStart: new Date(now - 10 * DAY),
+        currentPeriodEnd: new Date(now + 20 * DAY),
         trialEndsAt: r.chance(0.2) ? new Date(startedAt.getTime() + 14 * DAY) : null,
         canceledAt: status === 'CANCELED' ? at(s * 7 + 30) : null,
         expiresAt: status === 'EXPIRED' || status === 'CANCELED' ? at(s * 7 + 60) : null,
@@ -130,63 +214,168 @@ export function demoData(accountId: string, env: Environment, count: number, see
       });
     }
     for (let p = 0; p < r.int(0, 2); p++) {
-      data.purchases.push({ id: newId('Purchase'), customerId: id, entityId: r.chance(0.3) ? r.pick(owners) : null, planId: r.pick(['credits_1000', 'lifetime_pro', 'onboarding']), quantity: r.int(1, 3), status: r.pick(['ACTIVE', 'ACTIVE', 'EXPIRED', 'REFUNDED'] as const), expiresAt: r.chance(0.5) ? new Date(now + r.int(1, 300) * DAY) : null, createdAt: at(p * 11 + 2) });
+      data.purchases.push({
+        id: newId('Purchase'),
+        customerId: id,
+        entityId: r.chance(0.3) ? r.pick(owners) : null,
+        planId: r.pick(['credits_1000', 'lifetime_pro', 'onboarding']),
+        quantity: r.int(1, 3),
+        status: r.pick(['ACTIVE', 'ACTIVE', 'EXPIRED', 'REFUNDED'] as const),
+        expiresAt: r.chance(0.5) ? new Date(now + r.int(1, 300) * DAY) : null,
+        createdAt: at(p * 11 + 2),
+      });
     }
     const features = [...FEATURES].sort(() => r.next() - 0.5).slice(0, r.int(2, 5));
     for (const featureId of features) {
       const granted = BigInt(r.pick([100, 1000, 10000, 50000]));
       const usage = BigInt(Math.floor(Number(granted) * r.next() * 1.2));
       const interval = r.pick(['MONTH', 'MONTH', 'DAY', 'YEAR', 'ONE_OFF'] as const);
-      data.balances.push({ id: newId('Balance'), customerId: id, entityId: null, featureId, granted, usage, unlimited: featureId === 'emails' && r.chance(0.3), overageAllowed: r.chance(0.4), interval, nextResetAt: interval === 'ONE_OFF' ? null : new Date(now + r.int(1, 30) * DAY), createdAt, updatedAt: at(1) });
+      data.balances.push({
+        id: newId('Balance'),
+        customerId: id,
+        entityId: null,
+        featureId,
+        granted,
+        usage,
+        unlimited: featureId === 'emails' && r.chance(0.3),
+        overageAllowed: r.chance(0.4),
+        interval,
+        nextResetAt: interval === 'ONE_OFF' ? null : new Date(now + r.int(1, 30) * DAY),
+        createdAt,
+        updatedAt: at(1),
+      });
     }
     for (const entityId of entityIds) {
-      data.balances.push({ id: newId('Balance'), customerId: id, entityId, featureId: 'ai_credits', granted: 500n, usage: BigInt(r.int(0, 600)), interval: 'MONTH', nextResetAt: new Date(now + 12 * DAY), createdAt, updatedAt: at(2) });
+      data.balances.push({
+        id: newId('Balance'),
+        customerId: id,
+        entityId,
+        featureId: 'ai_credits',
+        granted: 500n,
+        usage: BigInt(r.int(0, 600)),
+        interval: 'MONTH',
+        nextResetAt: new Date(now + 12 * DAY),
+        createdAt,
+        updatedAt: at(2),
+      });
     }
     for (let n = 0; n < r.int(2, 15); n++) {
       const invoiceId = newId('Invoice');
       const status = r.pick(INVOICE_STATUSES);
       const total = BigInt(r.pick([0, 900, 2900, 4900, 9900, 29900]) * (place.currency === 'JPY' ? 1 : 1));
       const issuedAt = at(n * 30 + 1);
-      data.invoices.push({ id: invoiceId, customerId: id, number: `${prefix}-${String(n + 1).padStart(4, '0')}`, status, total, currency: place.currency, planIds: [r.pick(PLANS)], hostedUrl: `https://pay.example.com/i/${invoiceId}`, createdAt: issuedAt });
+      data.invoices.push({
+        id: invoiceId,
+        customerId: id,
+        number: `${prefix}-${String(n + 1).padStart(4, '0')}`,
+        status,
+        total,
+        currency: place.currency,
+        planIds: [r.pick(PLANS)],
+        hostedUrl: `https://pay.example.com/i/${invoiceId}`,
+        createdAt: issuedAt,
+      });
       if (status !== 'DRAFT' && total > 0n) {
         const chargeStatus = status === 'PAID' ? 'SUCCEEDED' : r.pick(CHARGE_STATUSES);
-        data.charges.push({ id: newId('Charge'), customerId: id, invoiceId, amount: total, currency: place.currency, status: chargeStatus, createdAt: new Date(issuedAt.getTime() + 3_600_000) });
+        data.charges.push({
+          id: newId('Charge'),
+          customerId: id,
+          invoiceId,
+          amount: total,
+          currency: place.currency,
+          status: chargeStatus,
+          createdAt: new Date(issuedAt.getTime() + 3_600_000),
+        });
       }
     }
-    (data.customers.at(-1) as { nextInvoiceSequence: number }).nextInvoiceSequence = data.invoices.filter((inv) => inv.customerId === id).length + 1;
-    if (r.chance(0.4)) data.trialsUsed.push({ id: newId('TrialUsed'), customerId: id, planId: r.pick(PLANS.slice(2)), fingerprint: `fp_${r.int(100000, 999999)}`, createdAt: at(0) });
+    (data.customers.at(-1) as { nextInvoiceSequence: number }).nextInvoiceSequence =
+      data.invoices.filter((inv) => inv.customerId === id).length + 1;
+    if (r.chance(0.4))
+      data.trialsUsed.push({
+        id: newId('TrialUsed'),
+        customerId: id,
+        planId: r.pick(PLANS.slice(2)),
+        fingerprint: `fp_${r.int(100000, 999999)}`,
+        createdAt: at(0),
+      });
     const rewardId = r.chance(0.5) ? newId('Reward') : null;
     if (rewardId) {
       const type = r.pick(['PERCENTAGE_DISCOUNT', 'FIXED_DISCOUNT', 'FREE_PRODUCT'] as const);
-      data.rewards.push({ id: rewardId, customerId: id, code: `WELCOME${r.int(10, 99)}`, type, percentOff: type === 'PERCENTAGE_DISCOUNT' ? r.pick([10, 20, 50]) : null, amountOff: type === 'FIXED_DISCOUNT' ? BigInt(r.pick([500, 1000, 2500])) : null, currency: type === 'FIXED_DISCOUNT' ? place.currency : null, planId: type === 'FREE_PRODUCT' ? 'pro' : null, duration: r.pick(['ONCE', 'REPEATING', 'FOREVER'] as const), durationInMonths: 3, expiresAt: new Date(now + 90 * DAY), createdAt: at(3) });
+      data.rewards.push({
+        id: rewardId,
+        customerId: id,
+        code: `WELCOME${r.int(10, 99)}`,
+        type,
+        percentOff: type === 'PERCENTAGE_DISCOUNT' ? r.pick([10, 20, 50]) : null,
+        amountOff: type === 'FIXED_DISCOUNT' ? BigInt(r.pick([500, 1000, 2500])) : null,
+        currency: type === 'FIXED_DISCOUNT' ? place.currency : null,
+        planId: type === 'FREE_PRODUCT' ? 'pro' : null,
+        duration: r.pick(['ONCE', 'REPEATING', 'FOREVER'] as const),
+        durationInMonths: 3,
+        expiresAt: new Date(now + 90 * DAY),
+        createdAt: at(3),
+      });
     }
     if (i > 0 && r.chance(0.3)) {
       const referred = data.customers[r.int(0, i - 1)].id;
-      data.referrals.push({ id: newId('Referral'), customerId: id, programId: 'friends_2026', code: `REF-${r.int(1000, 9999)}`, referredCustomerId: referred, rewardId, redeemedAt: at(5), createdAt: at(4) });
+      data.referrals.push({
+        id: newId('Referral'),
+        customerId: id,
+        programId: 'friends_2026',
+        code: `REF-${r.int(1000, 9999)}`,
+        referredCustomerId: referred,
+        rewardId,
+        redeemedAt: at(5),
+        createdAt: at(4),
+      });
     }
     if (r.chance(0.85)) {
       const type = r.chance(0.8) ? 'CARD' : r.pick(['SEPA_DEBIT', 'PAYPAL'] as const);
-      data.paymentMethods.push({ id: newId('PaymentMethod'), customerId: id, type, isDefault: true, cardBrand: type === 'CARD' ? r.pick(CARD_BRANDS) : null, cardLast4: type === 'CARD' ? String(r.int(1000, 9999)) : null, cardExpMonth: type === 'CARD' ? r.int(1, 12) : null, cardExpYear: type === 'CARD' ? r.int(2027, 2031) : null, createdAt: at(0) });
+      data.paymentMethods.push({
+        id: newId('PaymentMethod'),
+        customerId: id,
+        type,
+        isDefault: true,
+        cardBrand: type === 'CARD' ? r.pick(CARD_BRANDS) : null,
+        cardLast4: type === 'CARD' ? String(r.int(1000, 9999)) : null,
+        cardExpMonth: type === 'CARD' ? r.int(1, 12) : null,
+        cardExpYear: type === 'CARD' ? r.int(2027, 2031) : null,
+        createdAt: at(0),
+      });
     }
   }
   return data;
 }
 
-type Writer = Pick<PrismaClient, 'customer' | 'entity' | 'subscription' | 'purchase' | 'balance' | 'invoice' | 'charge' | 'trialUsed' | 'reward' | 'referral' | 'paymentMethod' | 'event'>;
+type Writer = Pick<
+  PrismaClient,
+  | 'customer'
+  | 'entity'
+  | 'subscription'
+  | 'purchase'
+  | 'balance'
+  | 'invoice'
+  | 'charge'
+  | 'trialUsed'
+  | 'reward'
+  | 'referral'
+  | 'paymentMethod'
+  | 'event'
+>;
 
 export async function insertDemoData(tx: Writer, data: DemoData): Promise<void> {
-    await tx.customer.createMany({ data: data.customers });
-    await tx.entity.createMany({ data: data.entities });
-    await tx.subscription.createMany({ data: data.subscriptions });
-    await tx.purchase.createMany({ data: data.purchases });
-    await tx.balance.createMany({ data: data.balances });
-    await tx.invoice.createMany({ data: data.invoices });
-    await tx.charge.createMany({ data: data.charges });
-    await tx.trialUsed.createMany({ data: data.trialsUsed });
-    await tx.reward.createMany({ data: data.rewards });
-    await tx.referral.createMany({ data: data.referrals });
-    await tx.paymentMethod.createMany({ data: data.paymentMethods });
-    await tx.event.createMany({ data: data.events });
+  await tx.customer.createMany({ data: data.customers });
+  await tx.entity.createMany({ data: data.entities });
+  await tx.subscription.createMany({ data: data.subscriptions });
+  await tx.purchase.createMany({ data: data.purchases });
+  await tx.balance.createMany({ data: data.balances });
+  await tx.invoice.createMany({ data: data.invoices });
+  await tx.charge.createMany({ data: data.charges });
+  await tx.trialUsed.createMany({ data: data.trialsUsed });
+  await tx.reward.createMany({ data: data.rewards });
+  await tx.referral.createMany({ data: data.referrals });
+  await tx.paymentMethod.createMany({ data: data.paymentMethods });
+  await tx.event.createMany({ data: data.events });
 }
 
 export interface SeedResult {

@@ -46,7 +46,11 @@ function readChunkedBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
  */
 async function refuseTooLarge(app: App, req: IncomingMessage, res: ServerResponse, received: Buffer): Promise<void> {
   req.resume();
-  const answer = await app.fetch(`http://localhost${req.url}`, { method: req.method, headers: req.headers as Record<string, string>, body: received });
+  const answer = await app.fetch(`http://localhost${req.url}`, {
+    method: req.method,
+    headers: req.headers as Record<string, string>,
+    body: received,
+  });
   const body = Buffer.from(await answer.arrayBuffer());
   res.writeHead(answer.status, { ...Object.fromEntries(answer.headers), 'content-length': body.length, connection: 'close' });
   res.write(body);
@@ -89,7 +93,9 @@ export function createHttpServer(app: App, db: Database): Server {
       }
       // Yoga builds the request's URL from the Host header, and fails on one that is no host.
       if (req.headers.host !== undefined && !URL.canParse(`http://${req.headers.host}`)) {
-        res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(INVALID_HOST), connection: 'close' }).end(INVALID_HOST);
+        res
+          .writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(INVALID_HOST), connection: 'close' })
+          .end(INVALID_HOST);
         return;
       }
       if (req.headers['transfer-encoding'] !== undefined) {

@@ -4,7 +4,16 @@ import { maskError as maskUnexpectedError } from 'graphql-yoga';
 /** Prisma's codes for "could not reach / lost / timed out waiting for the database". */
 const PRISMA_UNREACHABLE = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
 /** Socket errors of a database that is down or cut off. */
-const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const SOCKET_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 /** SQLSTATE 08xxx (connection exception) and 57P0x (server shutting down, starting up). */
 const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-4])$/;
 /** pg and the Prisma adapter say so in words only. */

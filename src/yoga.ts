@@ -53,7 +53,14 @@ export function createApp({ db, graphiqlApiKey, plugins = [], limits = limitsFro
     // src/request-input.ts holds the body to limits.maxBodyBytes while it reads it.
     maxRequestBodySize: false,
     // Before the limits: their execution timeout races whatever executor is set before it.
-    plugins: [...plugins, errors.plugin, refuseUnservedOperations(), compiledExecution(), customerReadAsJson(db), ...requestLimitPlugins(limits)],
+    plugins: [
+      ...plugins,
+      errors.plugin,
+      refuseUnservedOperations(),
+      compiledExecution(),
+      customerReadAsJson(db),
+      ...requestLimitPlugins(limits),
+    ],
     // Loaded when GraphiQL is first asked for: its bundle holds 27 MB of heap that the API never needs.
     renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     // Whoever reaches the port gets GraphiQL; only a browser on this machine gets the demo key in it.

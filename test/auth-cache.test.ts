@@ -61,44 +61,45 @@ describe('cached API keys', () => {
 });
 
 // Another process is another connection, which only a database server has.
-if (onPostgres) describe('cached API keys, changed by another process', () => {
-  let other: pg.Client;
-  beforeAll(async () => {
-    other = new pg.Client({ connectionString: t.url });
-    await other.connect();
-  });
-  afterAll(() => other?.end());
+if (onPostgres)
+  describe('cached API keys, changed by another process', () => {
+    let other: pg.Client;
+    beforeAll(async () => {
+      other = new pg.Client({ connectionString: t.url });
+      await other.connect();
+    });
+    afterAll(() => other?.end());
 
-  it('refuses a cached key revoked by a plain UPDATE on another connection', async () => {
-    const key = await cachedKey();
-    await other.query('UPDATE "ApiKey" SET "revokedAt" = now() WHERE hash = $1', [hashApiKey(key)]);
-    expect(await status(key)).toBe(401);
-  });
+    it('refuses a cached key revoked by a plain UPDATE on another connection', async () => {
+      const key = await cachedKey();
+      await other.query('UPDATE "ApiKey" SET "revokedAt" = now() WHERE hash = $1', [hashApiKey(key)]);
+      expect(await status(key)).toBe(401);
+    });
 
-  it('forgets every key when the table is truncated', async () => {
-    const key = await cachedKey();
-    await other.query('BEGIN');
-    await other.query('CREATE TEMP TABLE saved ON COMMIT DROP AS SELECT * FROM "ApiKey"');
-    await other.query('TRUNCATE "ApiKey"');
-    await other.query('INSERT INTO "ApiKey" SELECT * FROM saved WHERE hash <> $1', [hashApiKey(key)]);
-    await other.query('COMMIT');
-    expect(await status(key)).toBe(401);
-    expect(await status(t.merchant.testKey)).toBe(200);
-  });
+    it('forgets every key when the table is truncated', async () => {
+      const key = await cachedKey();
+      await other.query('BEGIN');
+      await other.query('CREATE TEMP TABLE saved ON COMMIT DROP AS SELECT * FROM "ApiKey"');
+      await other.query('TRUNCATE "ApiKey"');
+      await other.query('INSERT INTO "ApiKey" SELECT * FROM saved WHERE hash <> $1', [hashApiKey(key)]);
+      await other.query('COMMIT');
+      expect(await status(key)).toBe(401);
+      expect(await status(t.merchant.testKey)).toBe(200);
+    });
 
-  it('trusts no cached key while its listening connection is down, and caches again once it is back', async () => {
-    const key = await cachedKey();
-    const { rows } = await other.query(
-      'SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1',
-      [`listen ${API_KEY_CHANNEL}`],
-    );
-    expect(rows).toEqual([{ terminated: true }]);
-    // Revoked while nothing listens: no notification will ever tell of it.
-    await other.query('UPDATE "ApiKey" SET "revokedAt" = now() WHERE hash = $1', [hashApiKey(key)]);
-    expect(await status(key)).toBe(401);
-    await cachedKey();
+    it('trusts no cached key while its listening connection is down, and caches again once it is back', async () => {
+      const key = await cachedKey();
+      const { rows } = await other.query(
+        'SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1',
+        [`listen ${API_KEY_CHANNEL}`],
+      );
+      expect(rows).toEqual([{ terminated: true }]);
+      // Revoked while nothing listens: no notification will ever tell of it.
+      await other.query('UPDATE "ApiKey" SET "revokedAt" = now() WHERE hash = $1', [hashApiKey(key)]);
+      expect(await status(key)).toBe(401);
+      await cachedKey();
+    });
   });
-});
 
 /**
  * A database stand-in whose listening and notifications the test drives; `inTransit` are

@@ -21,12 +21,16 @@ describe('API keys', () => {
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer');
     expect(res.data).toBeUndefined();
-    expect(res.errors).toEqual([{ message: expect.stringContaining('A valid API key is required'), extensions: { code: 'UNAUTHENTICATED' } }]);
+    expect(res.errors).toEqual([
+      { message: expect.stringContaining('A valid API key is required'), extensions: { code: 'UNAUTHENTICATED' } },
+    ]);
   });
 
   it('accepts a TEST and a LIVE key and scopes each to its environment', async () => {
     await t.request('mutation { createCustomer(input: { name: "test side" }) { customer { id } } }');
-    await t.request('mutation { createCustomer(input: { name: "live side" }) { customer { id } } }', undefined, { key: t.merchant.liveKey });
+    await t.request('mutation { createCustomer(input: { name: "live side" }) { customer { id } } }', undefined, {
+      key: t.merchant.liveKey,
+    });
     const names = async (key: string) =>
       (await t.request('{ customers { edges { node { name env } } } }', undefined, { key })).data!.customers.edges.map((e: any) => e.node);
     expect(await names(t.merchant.testKey)).toEqual([{ name: 'test side', env: 'TEST' }]);

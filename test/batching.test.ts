@@ -27,7 +27,15 @@ function richData(accountId: string) {
     const createdAt = customer.createdAt as Date;
     if (!has(data.entities, id)) data.entities.push({ id: newId('Entity'), customerId: id, externalId: 'ws', createdAt });
     const entityId = data.entities.find((e) => e.customerId === id)!.id!;
-    data.subscriptions.push({ id: newId('Subscription'), customerId: id, entityId, planId: 'seat', status: 'ACTIVE', startedAt: createdAt, createdAt });
+    data.subscriptions.push({
+      id: newId('Subscription'),
+      customerId: id,
+      entityId,
+      planId: 'seat',
+      status: 'ACTIVE',
+      startedAt: createdAt,
+      createdAt,
+    });
     data.purchases.push({ id: newId('Purchase'), customerId: id, entityId: null, planId: 'credits', status: 'ACTIVE', createdAt });
     data.purchases.push({ id: newId('Purchase'), customerId: id, entityId, planId: 'credits', status: 'ACTIVE', createdAt });
     data.balances.push({ id: newId('Balance'), customerId: id, entityId, featureId: 'seats', interval: 'MONTH', createdAt });
@@ -36,9 +44,36 @@ function richData(accountId: string) {
     }
     if (!has(data.trialsUsed, id)) data.trialsUsed.push({ id: newId('TrialUsed'), customerId: id, planId: 'pro', createdAt });
     const rewardId = newId('Reward');
-    data.rewards.push({ id: rewardId, customerId: id, code: 'R', type: 'PERCENTAGE_DISCOUNT', percentOff: 10, duration: 'ONCE', createdAt });
-    data.referrals.push({ id: newId('Referral'), customerId: id, programId: 'p', code: `C${i}`, referredCustomerId: referred[i].id, rewardId, createdAt });
-    if (!has(data.paymentMethods, id)) data.paymentMethods.push({ id: newId('PaymentMethod'), customerId: id, type: 'CARD', isDefault: true, cardBrand: 'visa', cardLast4: '4242', cardExpMonth: 1, cardExpYear: 2030, createdAt });
+    data.rewards.push({
+      id: rewardId,
+      customerId: id,
+      code: 'R',
+      type: 'PERCENTAGE_DISCOUNT',
+      percentOff: 10,
+      duration: 'ONCE',
+      createdAt,
+    });
+    data.referrals.push({
+      id: newId('Referral'),
+      customerId: id,
+      programId: 'p',
+      code: `C${i}`,
+      referredCustomerId: referred[i].id,
+      rewardId,
+      createdAt,
+    });
+    if (!has(data.paymentMethods, id))
+      data.paymentMethods.push({
+        id: newId('PaymentMethod'),
+        customerId: id,
+        type: 'CARD',
+        isDefault: true,
+        cardBrand: 'visa',
+        cardLast4: '4242',
+        cardExpMonth: 1,
+        cardExpYear: 2030,
+        createdAt,
+      });
   });
   return data;
 }
@@ -77,7 +112,9 @@ describe('batching', () => {
       const res = await t.request(byNodes, { ids: customerIds });
       expect(res.data!.nodes.every((n: { id?: string } | null) => n?.id)).toBe(true);
     });
-    const single = await t.countStatements(() => t.request(`query($id: ID!) { customer(id: $id) { ${EVERY_FIELD} } }`, { id: customerIds[0] }));
+    const single = await t.countStatements(() =>
+      t.request(`query($id: ID!) { customer(id: $id) { ${EVERY_FIELD} } }`, { id: customerIds[0] }),
+    );
     expect(hundred).toBe(one);
     expect(single).toBe(one);
     expect(one).toBeLessThanOrEqual(1 + SELECTED_RELATIONS);

@@ -4,12 +4,7 @@ import { afterAll, beforeAll, expect, expectTypeOf, it } from 'vitest';
 import { createAccount } from '../src/accounts.ts';
 import { createHttpServer } from '../src/server.ts';
 import { createApp } from '../src/yoga.ts';
-import {
-  CreateCustomerDocument,
-  CustomerDocument,
-  type CustomerQuery,
-  CustomersByEmailDocument,
-} from './client/generated/graphql.ts';
+import { CreateCustomerDocument, CustomerDocument, type CustomerQuery, CustomersByEmailDocument } from './client/generated/graphql.ts';
 import { closeServer, createTestDatabase, listenOnLoopback, type TestDatabase } from './helpers.ts';
 
 let testDb: TestDatabase;

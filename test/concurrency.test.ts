@@ -5,7 +5,8 @@ import { post, type ServerProcess, startServerProcess } from './support/server-p
 import { recordTrust } from './support/trust-record.ts';
 
 const CREATE = 'mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id version } userErrors { code } } }';
-const UPDATE = 'mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { customer { id version metadata } userErrors { code } } }';
+const UPDATE =
+  'mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { customer { id version metadata } userErrors { code } } }';
 const DELETE = 'mutation($input: DeleteCustomerInput!) { deleteCustomer(input: $input) { deletedCustomerId userErrors { code } } }';
 
 describe('optimistic concurrency: a stale expectedVersion is VERSION_CONFLICT and writes nothing', () => {
@@ -37,120 +38,173 @@ describe('optimistic concurrency: a stale expectedVersion is VERSION_CONFLICT an
 });
 
 // Needs a database server shared by processes (or one that can be cut off): PostgreSQL only.
-if (onPostgres) describe('concurrent writes through two server processes on one PostgreSQL database', () => {
-  let database: TestDatabase;
-  let account: NewAccount;
-  let servers: ServerProcess[];
+if (onPostgres)
+  describe('concurrent writes through two server processes on one PostgreSQL database', () => {
+    let database: TestDatabase;
+    let account: NewAccount;
+    let servers: ServerProcess[];
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    account = await createAccount(database.db.prisma, 'Concurrent Ltd');
-    servers = await Promise.all([startServerProcess({ DATABASE_URL: database.url }), startServerProcess({ DATABASE_URL: database.url })]);
-    // A new process compiles its queries on first use: warm both, so the bursts below measure
-    // concurrency rather than start-up on a busy machine.
-    for (const server of servers) await post(server.origin, account.testKey, CREATE, { input: { name: 'Warm-up' } });
-  });
-  afterAll(async () => {
-    await Promise.all((servers ?? []).map((server) => server.stop()));
-    await database?.drop();
-  });
+    beforeAll(async () => {
+      database = await createTestDatabase();
+      account = await createAccount(database.db.prisma, 'Concurrent Ltd');
+      servers = await Promise.all([startServerProcess({ DATABASE_URL: database.url }), startServerProcess({ DATABASE_URL: database.url })]);
+      // A new process compiles its queries on first use: warm both, so the bursts below measure
+      // concurrency rather than start-up on a busy machine.
+      for (const server of servers) await post(server.origin, account.testKey, CREATE, { input: { name: 'Warm-up' } });
+    });
+    afterAll(async () => {
+      await Promise.all((servers ?? []).map((server) => server.stop()));
+      await database?.drop();
+    });
 
-  /** n requests at once, alternating between the two processes. */
-  function concurrently(n: number, request: (i: number) => { query: string; variables: Record<string, unknown>; headers?: Record<string, string> }) {
-    return Promise.all(
-      Array.from({ length: n }, (_, i) => {
-        const { query, variables, headers } = request(i);
-        return post(servers[i % 2].origin, account.testKey, query, variables, headers);
-      }),
-    );
-  }
-  const codes = (answers: { data?: any }[], field: string) =>
-    answers.map((a) => a.data?.[field]?.userErrors.map((e: { code: string }) => e.code).join(',') || 'ok');
-  const count = (list: string[], value: string) => list.filter((x) => x === value).length;
-  const prisma = () => database.db.prisma;
+    /** n requests at once, alternating between the two processes. */
+    function concurrently(
+      n: number,
+      request: (i: number) => { query: string; variables: Record<string, unknown>; headers?: Record<string, string> },
+    ) {
+      return Promise.all(
+        Array.from({ length: n }, (_, i) => {
+          const { query, variables, headers } = request(i);
+          return post(servers[i % 2].origin, account.testKey, query, variables, headers);
+        }),
+      );
+    }
+    const codes = (answers: { data?: any }[], field: string) =>
+      answers.map((a) => a.data?.[field]?.userErrors.map((e: { code: string }) => e.code).join(',') || 'ok');
+    const count = (list: string[], value: string) => list.filter((x) => x === value).length;
+    const prisma = () => database.db.prisma;
 
-  it('50 creates with one email: exactly one customer and 49 EMAIL_TAKEN', async () => {
-    const answers = await concurrently(50, () => ({ query: CREATE, variables: { input: { email: 'one@example.com' } } }));
-    const outcome = codes(answers, 'createCustomer');
-    expect(answers.every((a) => a.status === 200)).toBe(true);
-    expect({ ok: count(outcome, 'ok'), taken: count(outcome, 'EMAIL_TAKEN') }).toEqual({ ok: 1, taken: 49 });
-    const customers = await prisma().customer.findMany({ where: { email: 'one@example.com' } });
-    expect(customers).toHaveLength(1);
-    expect(await prisma().event.count({ where: { customerId: customers[0].id } })).toBe(1);
-    recordTrust({ attack: 'Concurrency: 50 creates, one email, 2 processes', tries: 50, outcome: '1 created, 49 × EMAIL_TAKEN', rowsChanged: '1 customer + 1 event', lostWrites: 0, doubledWrites: 0 });
-  });
+    it('50 creates with one email: exactly one customer and 49 EMAIL_TAKEN', async () => {
+      const answers = await concurrently(50, () => ({ query: CREATE, variables: { input: { email: 'one@example.com' } } }));
+      const outcome = codes(answers, 'createCustomer');
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+      expect({ ok: count(outcome, 'ok'), taken: count(outcome, 'EMAIL_TAKEN') }).toEqual({ ok: 1, taken: 49 });
+      const customers = await prisma().customer.findMany({ where: { email: 'one@example.com' } });
+      expect(customers).toHaveLength(1);
+      expect(await prisma().event.count({ where: { customerId: customers[0].id } })).toBe(1);
+      recordTrust({
+        attack: 'Concurrency: 50 creates, one email, 2 processes',
+        tries: 50,
+        outcome: '1 created, 49 × EMAIL_TAKEN',
+        rowsChanged: '1 customer + 1 event',
+        lostWrites: 0,
+        doubledWrites: 0,
+      });
+    });
 
-  it('50 creates with one Idempotency-Key: one customer, every answer names it', async () => {
-    const answers = await concurrently(50, () => ({ query: CREATE, variables: { input: { name: 'Keyed' } }, headers: { 'idempotency-key': 'concurrent-key' } }));
-    const ids = new Set(answers.map((a) => a.data?.createCustomer.customer?.id));
-    expect(ids.size).toBe(1);
-    expect(await prisma().customer.count({ where: { name: 'Keyed' } })).toBe(1);
-    recordTrust({ attack: 'Idempotency: 50 concurrent creates, one key, 2 processes', tries: 50, outcome: '1 created, 49 replays of it', rowsChanged: '1 customer + 1 event', doubledWrites: 0 });
-  });
+    it('50 creates with one Idempotency-Key: one customer, every answer names it', async () => {
+      const answers = await concurrently(50, () => ({
+        query: CREATE,
+        variables: { input: { name: 'Keyed' } },
+        headers: { 'idempotency-key': 'concurrent-key' },
+      }));
+      const ids = new Set(answers.map((a) => a.data?.createCustomer.customer?.id));
+      expect(ids.size).toBe(1);
+      expect(await prisma().customer.count({ where: { name: 'Keyed' } })).toBe(1);
+      recordTrust({
+        attack: 'Idempotency: 50 concurrent creates, one key, 2 processes',
+        tries: 50,
+        outcome: '1 created, 49 replays of it',
+        rowsChanged: '1 customer + 1 event',
+        doubledWrites: 0,
+      });
+    });
 
-  it('50 updates each adding its own metadata key: all 50 keys, 50 events, version 51 (no lost update)', async () => {
-    const created = await post(servers[0].origin, account.testKey, CREATE, { input: { name: 'Shared' } });
-    const id = created.data.createCustomer.customer.id;
-    const answers = await concurrently(50, (i) => ({ query: UPDATE, variables: { input: { id, metadata: { [`key_${i}`]: `value_${i}` } } } }));
-    expect(codes(answers, 'updateCustomer').every((c) => c === 'ok')).toBe(true);
-    // Every update saw the one before it: the versions they answered are 2..51, each once.
-    expect(answers.map((a) => a.data.updateCustomer.customer.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 2));
-    const stored = await prisma().customer.findUniqueOrThrow({ where: { id } });
-    expect(Object.keys(stored.metadata as object).sort()).toEqual(Array.from({ length: 50 }, (_, i) => `key_${i}`).sort());
-    expect(stored.version).toBe(51);
-    expect(await prisma().event.count({ where: { customerId: id, type: 'CUSTOMER_UPDATED' } })).toBe(50);
-    recordTrust({ attack: 'Concurrency: 50 updates of one customer, each its own metadata key, 2 processes', tries: 50, outcome: '50 applied, all 50 keys kept, version 51', rowsChanged: '1 customer + 50 events', lostWrites: 0, doubledWrites: 0 });
-  });
+    it('50 updates each adding its own metadata key: all 50 keys, 50 events, version 51 (no lost update)', async () => {
+      const created = await post(servers[0].origin, account.testKey, CREATE, { input: { name: 'Shared' } });
+      const id = created.data.createCustomer.customer.id;
+      const answers = await concurrently(50, (i) => ({
+        query: UPDATE,
+        variables: { input: { id, metadata: { [`key_${i}`]: `value_${i}` } } },
+      }));
+      expect(codes(answers, 'updateCustomer').every((c) => c === 'ok')).toBe(true);
+      // Every update saw the one before it: the versions they answered are 2..51, each once.
+      expect(answers.map((a) => a.data.updateCustomer.customer.version).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 50 }, (_, i) => i + 2),
+      );
+      const stored = await prisma().customer.findUniqueOrThrow({ where: { id } });
+      expect(Object.keys(stored.metadata as object).sort()).toEqual(Array.from({ length: 50 }, (_, i) => `key_${i}`).sort());
+      expect(stored.version).toBe(51);
+      expect(await prisma().event.count({ where: { customerId: id, type: 'CUSTOMER_UPDATED' } })).toBe(50);
+      recordTrust({
+        attack: 'Concurrency: 50 updates of one customer, each its own metadata key, 2 processes',
+        tries: 50,
+        outcome: '50 applied, all 50 keys kept, version 51',
+        rowsChanged: '1 customer + 50 events',
+        lostWrites: 0,
+        doubledWrites: 0,
+      });
+    });
 
-  it('20 updates with the same expectedVersion: one wins, 19 VERSION_CONFLICT', async () => {
-    const created = await post(servers[0].origin, account.testKey, CREATE, { input: { name: 'Contested' } });
-    const id = created.data.createCustomer.customer.id;
-    const answers = await concurrently(20, (i) => ({ query: UPDATE, variables: { input: { id, expectedVersion: 1, name: `Writer ${i}` } } }));
-    const outcome = codes(answers, 'updateCustomer');
-    expect({ ok: count(outcome, 'ok'), conflict: count(outcome, 'VERSION_CONFLICT') }).toEqual({ ok: 1, conflict: 19 });
-    const winner = answers[outcome.indexOf('ok')];
-    const stored = await prisma().customer.findUniqueOrThrow({ where: { id } });
-    expect(stored.version).toBe(2);
-    expect(stored.name).toBe(`Writer ${answers.indexOf(winner)}`);
-    expect(await prisma().event.count({ where: { customerId: id, type: 'CUSTOMER_UPDATED' } })).toBe(1);
-    recordTrust({ attack: 'Concurrency: 20 updates with one expectedVersion, 2 processes', tries: 20, outcome: '1 applied, 19 × VERSION_CONFLICT', rowsChanged: '1 customer + 1 event', lostWrites: 0, doubledWrites: 0 });
-  });
+    it('20 updates with the same expectedVersion: one wins, 19 VERSION_CONFLICT', async () => {
+      const created = await post(servers[0].origin, account.testKey, CREATE, { input: { name: 'Contested' } });
+      const id = created.data.createCustomer.customer.id;
+      const answers = await concurrently(20, (i) => ({
+        query: UPDATE,
+        variables: { input: { id, expectedVersion: 1, name: `Writer ${i}` } },
+      }));
+      const outcome = codes(answers, 'updateCustomer');
+      expect({ ok: count(outcome, 'ok'), conflict: count(outcome, 'VERSION_CONFLICT') }).toEqual({ ok: 1, conflict: 19 });
+      const winner = answers[outcome.indexOf('ok')];
+      const stored = await prisma().customer.findUniqueOrThrow({ where: { id } });
+      expect(stored.version).toBe(2);
+      expect(stored.name).toBe(`Writer ${answers.indexOf(winner)}`);
+      expect(await prisma().event.count({ where: { customerId: id, type: 'CUSTOMER_UPDATED' } })).toBe(1);
+      recordTrust({
+        attack: 'Concurrency: 20 updates with one expectedVersion, 2 processes',
+        tries: 20,
+        outcome: '1 applied, 19 × VERSION_CONFLICT',
+        rowsChanged: '1 customer + 1 event',
+        lostWrites: 0,
+        doubledWrites: 0,
+      });
+    });
 
-  it('deletes and updates of one customer at once: one delete, updates before it only, events to match', async () => {
-    const created = await post(servers[0].origin, account.testKey, CREATE, { input: { name: 'Doomed', email: 'doomed@example.com' } });
-    const id = created.data.createCustomer.customer.id;
-    const answers = await concurrently(50, (i) =>
-      i % 5 === 0
-        ? { query: DELETE, variables: { input: { id } } }
-        : { query: UPDATE, variables: { input: { id, metadata: { [`k${i}`]: 'v' } } } },
-    );
-    const deletes = codes(answers.filter((_, i) => i % 5 === 0), 'deleteCustomer');
-    const updates = codes(answers.filter((_, i) => i % 5 !== 0), 'updateCustomer');
-    expect(answers.every((a) => a.status === 200)).toBe(true);
-    expect({ ok: count(deletes, 'ok'), notFound: count(deletes, 'NOT_FOUND') }).toEqual({ ok: 1, notFound: 9 });
-    const applied = count(updates, 'ok');
-    expect(applied + count(updates, 'NOT_FOUND')).toBe(40);
+    it('deletes and updates of one customer at once: one delete, updates before it only, events to match', async () => {
+      const created = await post(servers[0].origin, account.testKey, CREATE, { input: { name: 'Doomed', email: 'doomed@example.com' } });
+      const id = created.data.createCustomer.customer.id;
+      const answers = await concurrently(50, (i) =>
+        i % 5 === 0
+          ? { query: DELETE, variables: { input: { id } } }
+          : { query: UPDATE, variables: { input: { id, metadata: { [`k${i}`]: 'v' } } } },
+      );
+      const deletes = codes(
+        answers.filter((_, i) => i % 5 === 0),
+        'deleteCustomer',
+      );
+      const updates = codes(
+        answers.filter((_, i) => i % 5 !== 0),
+        'updateCustomer',
+      );
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+      expect({ ok: count(deletes, 'ok'), notFound: count(deletes, 'NOT_FOUND') }).toEqual({ ok: 1, notFound: 9 });
+      const applied = count(updates, 'ok');
+      expect(applied + count(updates, 'NOT_FOUND')).toBe(40);
 
-    const stored = await prisma().customer.findUniqueOrThrow({ where: { id } });
-    const events = await prisma().event.findMany({ where: { customerId: id }, });
-    expect(stored.deletedAt).not.toBeNull();
-    expect(stored.email).toBeNull();
-    expect(stored.metadata).toEqual({});
-    // created (1) + each applied update (+1) + the delete (+1): no write lost, none after the delete.
-    expect(stored.version).toBe(1 + applied + 1);
-    const ofType = (type: string) => events.filter((e) => e.type === type);
-    expect([ofType('CUSTOMER_CREATED').length, ofType('CUSTOMER_UPDATED').length, ofType('CUSTOMER_DELETED').length]).toEqual([1, applied, 1]);
-    const deletedAt = ofType('CUSTOMER_DELETED')[0].createdAt.getTime();
-    for (const update of ofType('CUSTOMER_UPDATED')) expect(update.createdAt.getTime()).toBeLessThanOrEqual(deletedAt);
-    const versionsSeen = answers.flatMap((a) => (a.data?.updateCustomer?.customer ? [a.data.updateCustomer.customer.version] : []));
-    expect(versionsSeen.sort((a, b) => a - b)).toEqual(Array.from({ length: applied }, (_, i) => i + 2));
-    recordTrust({
-      attack: 'Concurrency: 10 deletes + 40 updates of one customer, 2 processes',
-      tries: 50,
-      outcome: `1 deleted, 9 × NOT_FOUND; ${applied} updates before it, ${40 - applied} × NOT_FOUND after`,
-      rowsChanged: `1 customer; events: ${applied + 1}`,
-      lostWrites: 0,
-      doubledWrites: 0,
+      const stored = await prisma().customer.findUniqueOrThrow({ where: { id } });
+      const events = await prisma().event.findMany({ where: { customerId: id } });
+      expect(stored.deletedAt).not.toBeNull();
+      expect(stored.email).toBeNull();
+      expect(stored.metadata).toEqual({});
+      // created (1) + each applied update (+1) + the delete (+1): no write lost, none after the delete.
+      expect(stored.version).toBe(1 + applied + 1);
+      const ofType = (type: string) => events.filter((e) => e.type === type);
+      expect([ofType('CUSTOMER_CREATED').length, ofType('CUSTOMER_UPDATED').length, ofType('CUSTOMER_DELETED').length]).toEqual([
+        1,
+        applied,
+        1,
+      ]);
+      const deletedAt = ofType('CUSTOMER_DELETED')[0].createdAt.getTime();
+      for (const update of ofType('CUSTOMER_UPDATED')) expect(update.createdAt.getTime()).toBeLessThanOrEqual(deletedAt);
+      const versionsSeen = answers.flatMap((a) => (a.data?.updateCustomer?.customer ? [a.data.updateCustomer.customer.version] : []));
+      expect(versionsSeen.sort((a, b) => a - b)).toEqual(Array.from({ length: applied }, (_, i) => i + 2));
+      recordTrust({
+        attack: 'Concurrency: 10 deletes + 40 updates of one customer, 2 processes',
+        tries: 50,
+        outcome: `1 deleted, 9 × NOT_FOUND; ${applied} updates before it, ${40 - applied} × NOT_FOUND after`,
+        rowsChanged: `1 customer; events: ${applied + 1}`,
+        lostWrites: 0,
+        doubledWrites: 0,
+      });
     });
   });
-});

@@ -60,11 +60,23 @@ beforeAll(async () => {
     deletedIds.push(res.data!.deleteCustomer.deletedCustomerId);
   }
   // Two default payment methods, the newer a card with nothing known of it: the newer answers, with placeholders.
-  const [withCards] = await t.prisma.customer.findMany({ where: { accountId: t.merchant.accountId, deletedAt: null }, orderBy: { id: 'desc' }, take: 1 });
+  const [withCards] = await t.prisma.customer.findMany({
+    where: { accountId: t.merchant.accountId, deletedAt: null },
+    orderBy: { id: 'desc' },
+    take: 1,
+  });
   await t.prisma.paymentMethod.deleteMany({ where: { customerId: withCards.id } });
   await t.prisma.paymentMethod.createMany({
     data: [
-      { id: newId('PaymentMethod'), customerId: withCards.id, type: 'CARD', isDefault: true, cardBrand: 'visa', cardLast4: '4242', createdAt: new Date('2026-01-01T00:00:00Z') },
+      {
+        id: newId('PaymentMethod'),
+        customerId: withCards.id,
+        type: 'CARD',
+        isDefault: true,
+        cardBrand: 'visa',
+        cardLast4: '4242',
+        createdAt: new Date('2026-01-01T00:00:00Z'),
+      },
       { id: newId('PaymentMethod'), customerId: withCards.id, type: 'CARD', isDefault: true, createdAt: new Date('2026-02-01T00:00:00Z') },
     ],
   });
@@ -73,7 +85,13 @@ beforeAll(async () => {
     const created = await t.request('mutation { createCustomer(input: { name: "No currency" }) { customer { id } } }');
     const customerId = created.data!.createCustomer.customer.id;
     await t.prisma.charge.createMany({
-      data: currencies.map((currency, i) => ({ id: newId('Charge'), customerId, amount: 1999n + BigInt(i), currency, status: 'SUCCEEDED' as const })),
+      data: currencies.map((currency, i) => ({
+        id: newId('Charge'),
+        customerId,
+        amount: 1999n + BigInt(i),
+        currency,
+        status: 'SUCCEEDED' as const,
+      })),
     });
   }
 });
@@ -83,7 +101,12 @@ describe('customer(id) answered by JSON built in PostgreSQL', () => {
   it('answers every field of every customer, live and deleted, as the resolvers do', async () => {
     const selection = EVERY_FIELD.replace('referredCustomer { id email }', 'referredCustomer { id email deleted stats { invoiceCount } }');
     const listed = await everyCustomerByList({ selection });
-    expect(listed.filter((customer) => customer.deleted).map((customer) => customer.id).sort()).toEqual([...deletedIds].sort());
+    expect(
+      listed
+        .filter((customer) => customer.deleted)
+        .map((customer) => customer.id)
+        .sort(),
+    ).toEqual([...deletedIds].sort());
     expect(listed.map((customer) => customer.paymentMethod?.card)).toContainEqual({ brand: 'unknown', last4: '', expMonth: 0, expYear: 0 });
     expect(listed.map((customer) => customer.stats.totalSpent)).toContainEqual({ minorUnits: '1999', amount: '19.99', currency: 'EUR' });
     for (const expected of listed) {
@@ -95,7 +118,9 @@ describe('customer(id) answered by JSON built in PostgreSQL', () => {
   });
 
   it('pages forward and backward, and follows aliases, fragments, @skip/@include and __typename as the resolvers do', async () => {
-    const sample = (await everyCustomerByList({ selection: 'invoices(first: 2) { edges { cursor } }' })).find((c) => c.invoices.edges.length === 2)!;
+    const sample = (await everyCustomerByList({ selection: 'invoices(first: 2) { edges { cursor } }' })).find(
+      (c) => c.invoices.edges.length === 2,
+    )!;
     const document: Document = {
       declared: ', $cursor: String, $two: Int = 2, $yes: Boolean!, $no: Boolean!',
       variables: { cursor: sample.invoices.edges[1].cursor, yes: true, no: false },
@@ -164,7 +189,9 @@ describe('customers list answered by JSON built in PostgreSQL', () => {
     const ids: string[] = [];
     let cursor: string | null = null;
     for (let guard = 0; guard < 100; guard++) {
-      const { compiled, resolved, asJson } = await bothWays(backward ? { ...variables, last: size, before: cursor } : { ...variables, first: size, after: cursor });
+      const { compiled, resolved, asJson } = await bothWays(
+        backward ? { ...variables, last: size, before: cursor } : { ...variables, first: size, after: cursor },
+      );
       expect(asJson).toBe(true);
       expect(compiled.errors).toBeUndefined();
       expect(compiled.data!.customers).toEqual(resolved.data!.customers);
@@ -195,7 +222,12 @@ describe('customers list answered by JSON built in PostgreSQL', () => {
   });
 
   it('answers an empty page, the last page without a cursor, and an exact email as the resolvers do', async () => {
-    for (const variables of [{ first: 0 }, { last: 3 }, { filter: { email: 'tie0@example.com' } }, { filter: { search: 'nobody has this' } }]) {
+    for (const variables of [
+      { first: 0 },
+      { last: 3 },
+      { filter: { email: 'tie0@example.com' } },
+      { filter: { search: 'nobody has this' } },
+    ]) {
       const { compiled, resolved, asJson } = await bothWays(variables);
       expect(asJson).toBe(true);
       expect(compiled.errors).toBeUndefined();
@@ -203,8 +235,9 @@ describe('customers list answered by JSON built in PostgreSQL', () => {
     }
   });
 
-  it('answers totalCount alone, of a list or a customer\'s invoices, empty or not, as the resolvers do', async () => {
-    const query = (extra: string) => `query($filter: CustomerFilter) { customers(first: 2, filter: $filter) { totalCount edges { node { invoices { totalCount } } } } ${extra} }`;
+  it("answers totalCount alone, of a list or a customer's invoices, empty or not, as the resolvers do", async () => {
+    const query = (extra: string) =>
+      `query($filter: CustomerFilter) { customers(first: 2, filter: $filter) { totalCount edges { node { invoices { totalCount } } } } ${extra} }`;
     for (const filter of [{}, { search: 'nobody has this' }, { metadata: [{ key: 'source', value: 'import' }] }]) {
       const before = t.statements.length;
       const compiled = await t.request(query(''), { filter });
@@ -215,7 +248,9 @@ describe('customers list answered by JSON built in PostgreSQL', () => {
     }
     const lonely = await t.request(`{ customers(first: 1, filter: { search: "nobody has this" }) { totalCount } }`);
     expect(lonely.data).toEqual({ customers: { totalCount: 0 } });
-    const [withoutInvoices] = await t.prisma.customer.findMany({ where: { accountId: t.merchant.accountId, metadata: { path: ['source'], equals: 'import' } } });
+    const [withoutInvoices] = await t.prisma.customer.findMany({
+      where: { accountId: t.merchant.accountId, metadata: { path: ['source'], equals: 'import' } },
+    });
     const { res, asJson } = await byId(withoutInvoices.id, { selection: 'invoices { totalCount } charges(first: 1) { totalCount }' });
     expect(asJson).toBe(true);
     expect(res.data!.customer).toEqual({ invoices: { totalCount: 0 }, charges: { totalCount: 0 } });

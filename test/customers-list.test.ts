@@ -36,7 +36,14 @@ beforeAll(async () => {
     data: [
       { id: newId('Customer'), accountId: t.otherMerchant.accountId, env: 'TEST', name: 'Other merchant', email: 'c1@example.com' },
       { id: newId('Customer'), accountId: t.merchant.accountId, env: 'LIVE', name: 'Live', email: 'c2@example.com' },
-      { id: newId('Customer'), accountId: t.merchant.accountId, env: 'TEST', name: 'Deleted', deletedAt: new Date(), createdAt: new Date(base + 3 * 60_000) },
+      {
+        id: newId('Customer'),
+        accountId: t.merchant.accountId,
+        env: 'TEST',
+        name: 'Deleted',
+        deletedAt: new Date(),
+        createdAt: new Date(base + 3 * 60_000),
+      },
     ],
   });
   expectedOrder = [...rows].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1));
@@ -96,7 +103,11 @@ describe('customers connection', () => {
 
   it('allows 100 a page and refuses more, or negatives, naming the argument', async () => {
     expect((await list({ first: 100 })).edges).toHaveLength(100);
-    for (const [args, argument] of [[{ first: 101 }, 'first'], [{ last: 1000 }, 'last'], [{ first: -1 }, 'first']] as const) {
+    for (const [args, argument] of [
+      [{ first: 101 }, 'first'],
+      [{ last: 1000 }, 'last'],
+      [{ first: -1 }, 'first'],
+    ] as const) {
       const res = await t.request(LIST, args);
       expect(res.data?.customers ?? null).toBeNull();
       expect(res.errors![0].message).toContain(`Argument "${argument}"`);
@@ -123,7 +134,7 @@ describe('customers connection', () => {
     expect(garbage.errors![0].message).toMatch(/not a cursor/);
   });
 
-  it('refuses a made-up cursor that carries the list\'s fingerprint, naming the argument', async () => {
+  it("refuses a made-up cursor that carries the list's fingerprint, naming the argument", async () => {
     const byName = { field: 'NAME', direction: 'ASC' };
     const madeUp = async (orderBy: object | undefined, key: unknown[]) => {
       const real = (await t.request(LIST, { first: 1, orderBy })).data!.customers.pageInfo.endCursor;
@@ -138,8 +149,15 @@ describe('customers connection', () => {
       [byName, ['x', 42]],
     ] as const) {
       for (const argument of ['after', 'before']) {
-        const res = await t.request(LIST, { [argument === 'after' ? 'first' : 'last']: 5, [argument]: await madeUp(orderBy, [...key]), orderBy });
-        expect(res.errors![0], JSON.stringify(key)).toMatchObject({ message: `Argument "${argument}": is not a cursor returned by this list`, extensions: { code: 'BAD_USER_INPUT' } });
+        const res = await t.request(LIST, {
+          [argument === 'after' ? 'first' : 'last']: 5,
+          [argument]: await madeUp(orderBy, [...key]),
+          orderBy,
+        });
+        expect(res.errors![0], JSON.stringify(key)).toMatchObject({
+          message: `Argument "${argument}": is not a cursor returned by this list`,
+          extensions: { code: 'BAD_USER_INPUT' },
+        });
       }
     }
     const nullName = await t.request(LIST, { first: 5, after: await madeUp(byName, [null, 'cus_x']), orderBy: byName });
@@ -154,7 +172,11 @@ describe('customers connection', () => {
       const res = await t.request(query, { first: 5 });
       expect(res.errors).toBeUndefined();
       const statements = t.statements.slice(before);
-      return { statements: statements.length, counts: statements.some((sql) => sql.includes('count(*)::int')), total: res.data!.customers.totalCount };
+      return {
+        statements: statements.length,
+        counts: statements.some((sql) => sql.includes('count(*)::int')),
+        total: res.data!.customers.totalCount,
+      };
     };
     expect(await counted(LIST)).toMatchObject({ statements: 1, counts: false });
     expect(await counted(COUNT)).toEqual({ statements: 1, counts: true, total: 250 });
@@ -178,7 +200,7 @@ describe('filters', () => {
     const byName = expectedOrder.filter((c) => c.name?.toLowerCase().includes('customer 3'));
     expect((await pageThrough({ filter: { search: 'CUSTOMER 3' } }, 50)).sort()).toEqual(byName.map((c) => c.id).sort());
     expect((await list({ filter: { search: 'EXT_249' } })).edges).toHaveLength(1);
-    expect((await pageThrough({ filter: { search: 'umbrella' } }, 100))).toHaveLength(84);
+    expect(await pageThrough({ filter: { search: 'umbrella' } }, 100)).toHaveLength(84);
     expect((await list({ filter: { search: 'C17@EXAMPLE' } })).edges.map((e: any) => e.node.email)).toEqual(['c17@example.com']);
   });
 
@@ -202,7 +224,19 @@ describe('filters', () => {
   });
 
   it('metadata pairs must all match', async () => {
-    expect(await pageThrough({ filter: { metadata: [{ key: 'tier', value: 'gold' }, { key: 'region', value: 'eu' }] } }, 100)).toHaveLength(63);
+    expect(
+      await pageThrough(
+        {
+          filter: {
+            metadata: [
+              { key: 'tier', value: 'gold' },
+              { key: 'region', value: 'eu' },
+            ],
+          },
+        },
+        100,
+      ),
+    ).toHaveLength(63);
     expect(await pageThrough({ filter: { metadata: [{ key: 'tier', value: 'bronze' }] } }, 100)).toHaveLength(0);
   });
 

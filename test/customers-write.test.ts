@@ -111,11 +111,29 @@ describe('createCustomer', () => {
     ['invoicePrefix lowercase', { invoicePrefix: 'abc' }, ['input', 'invoicePrefix'], 'INVALID', /3 to 12 uppercase/],
     ['invoicePrefix too long', { invoicePrefix: 'ABCDEFGHIJKLM' }, ['input', 'invoicePrefix'], 'TOO_LONG', /at most 12/],
     ['metadata key with brackets', { metadata: { 'a[b]': 'x' } }, ['input', 'metadata', 'a[b]'], 'INVALID', /square brackets/],
-    ['metadata key length', { metadata: { ['k'.repeat(41)]: 'x' } }, ['input', 'metadata', 'k'.repeat(41)], 'INVALID', /1 to 40 characters/],
+    [
+      'metadata key length',
+      { metadata: { ['k'.repeat(41)]: 'x' } },
+      ['input', 'metadata', 'k'.repeat(41)],
+      'INVALID',
+      /1 to 40 characters/,
+    ],
     ['metadata value length', { metadata: { k: 'v'.repeat(501) } }, ['input', 'metadata', 'k'], 'TOO_LONG', /at most 500/],
     ['metadata value type', { metadata: { k: 5 } }, ['input', 'metadata', 'k'], 'INVALID', /must be a string/],
-    ['metadata key count', { metadata: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) }, ['input', 'metadata'], 'INVALID', /at most 50 keys/],
-    ['shipping without name', { shipping: { address: { city: 'Paris' } } }, ['input', 'shipping', 'name'], 'REQUIRED', /shipping.name is required/],
+    [
+      'metadata key count',
+      { metadata: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) },
+      ['input', 'metadata'],
+      'INVALID',
+      /at most 50 keys/,
+    ],
+    [
+      'shipping without name',
+      { shipping: { address: { city: 'Paris' } } },
+      ['input', 'shipping', 'name'],
+      'REQUIRED',
+      /shipping.name is required/,
+    ],
     ['tax id type', { taxIds: [{ type: 'VAT', value: '1' }] }, ['input', 'taxIds', '0', 'type'], 'INVALID', /like eu_vat/],
     ['nextInvoiceSequence', { nextInvoiceSequence: 0 }, ['input', 'nextInvoiceSequence'], 'INVALID', /at least 1/],
     ['externalId with spaces', { externalId: 'has space' }, ['input', 'externalId'], 'INVALID', /without spaces/],
@@ -136,7 +154,9 @@ describe('createCustomer', () => {
   });
 
   it('accepts exactly 50 metadata keys of 40 characters with values of 500', async () => {
-    const metadata = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`${String(i).padStart(2, '0')}${'k'.repeat(38)}`, 'v'.repeat(500)]));
+    const metadata = Object.fromEntries(
+      Array.from({ length: 50 }, (_, i) => [`${String(i).padStart(2, '0')}${'k'.repeat(38)}`, 'v'.repeat(500)]),
+    );
     const { customer, userErrors } = await create({ metadata });
     expect(userErrors).toEqual([]);
     expect(Object.keys(customer.metadata)).toHaveLength(50);
@@ -146,7 +166,9 @@ describe('createCustomer', () => {
     await create({ email: 'taken@example.com' });
     const before = await rowCounts();
     const second = await create({ email: 'taken@example.com' });
-    expect(second.userErrors).toEqual([{ field: ['input', 'email'], code: 'EMAIL_TAKEN', message: expect.stringContaining('already used') }]);
+    expect(second.userErrors).toEqual([
+      { field: ['input', 'email'], code: 'EMAIL_TAKEN', message: expect.stringContaining('already used') },
+    ]);
     expect(await rowCounts()).toEqual(before);
     expect((await create({ email: 'taken@example.com' }, t.merchant.liveKey)).userErrors).toEqual([]);
     expect((await create({ email: 'taken@example.com' }, t.otherMerchant.testKey)).userErrors).toEqual([]);
@@ -154,8 +176,14 @@ describe('createCustomer', () => {
 
   it('refuses a taken externalId (EXTERNAL_ID_TAKEN) and a taken invoicePrefix', async () => {
     await create({ externalId: 'dup_ext', invoicePrefix: 'DUP01' });
-    expect((await create({ externalId: 'dup_ext' })).userErrors[0]).toMatchObject({ code: 'EXTERNAL_ID_TAKEN', field: ['input', 'externalId'] });
-    expect((await create({ invoicePrefix: 'DUP01' })).userErrors[0]).toMatchObject({ code: 'INVOICE_PREFIX_TAKEN', field: ['input', 'invoicePrefix'] });
+    expect((await create({ externalId: 'dup_ext' })).userErrors[0]).toMatchObject({
+      code: 'EXTERNAL_ID_TAKEN',
+      field: ['input', 'externalId'],
+    });
+    expect((await create({ invoicePrefix: 'DUP01' })).userErrors[0]).toMatchObject({
+      code: 'INVOICE_PREFIX_TAKEN',
+      field: ['input', 'invoicePrefix'],
+    });
   });
 });
 
@@ -210,7 +238,10 @@ describe('updateCustomer', () => {
 
   it('refuses null for a field that cannot be empty', async () => {
     const { customer } = await create({});
-    expect((await update({ id: customer.id, sendEmailReceipts: null })).userErrors[0]).toMatchObject({ field: ['input', 'sendEmailReceipts'], code: 'INVALID' });
+    expect((await update({ id: customer.id, sendEmailReceipts: null })).userErrors[0]).toMatchObject({
+      field: ['input', 'sendEmailReceipts'],
+      code: 'INVALID',
+    });
   });
 
   it('refuses an email taken by another customer', async () => {
@@ -227,7 +258,11 @@ describe('updateCustomer', () => {
       const { userErrors } = await update({ id, name: 'x' });
       expect(userErrors).toEqual([{ field: ['input', 'id'], code: 'NOT_FOUND', message: `No customer with id "${id}"` }]);
     }
-    const theirs = await t.request('query($id: ID!) { customer(id: $id) { name } }', { id: foreign.customer.id }, { key: t.otherMerchant.testKey });
+    const theirs = await t.request(
+      'query($id: ID!) { customer(id: $id) { name } }',
+      { id: foreign.customer.id },
+      { key: t.otherMerchant.testKey },
+    );
     expect(theirs.data!.customer.name).toBe('Theirs');
   });
 
@@ -243,7 +278,14 @@ describe('updateCustomer', () => {
 
 describe('deleteCustomer', () => {
   it('leaves a tombstone, frees the email, and records CUSTOMER_DELETED', async () => {
-    const { customer } = await create({ name: 'Temp', email: 'temp@example.com', externalId: 'temp_1', metadata: { a: 'b' }, phone: '+1 555 0101', address: { city: 'Oslo' } });
+    const { customer } = await create({
+      name: 'Temp',
+      email: 'temp@example.com',
+      externalId: 'temp_1',
+      metadata: { a: 'b' },
+      phone: '+1 555 0101',
+      address: { city: 'Oslo' },
+    });
     const res = await t.request(DELETE, { input: { id: customer.id } });
     expect(res.data!.deleteCustomer).toEqual({ deletedCustomerId: customer.id, userErrors: [] });
     const tombstone = await t.request(
@@ -252,8 +294,18 @@ describe('deleteCustomer', () => {
       { id: customer.id },
     );
     expect(tombstone.data!.customer).toMatchObject({
-      id: customer.id, deleted: true, name: null, email: null, phone: null, externalId: null, address: null, shipping: null, metadata: null,
-      subscriptions: [], balances: [], invoices: { totalCount: 0, edges: [] },
+      id: customer.id,
+      deleted: true,
+      name: null,
+      email: null,
+      phone: null,
+      externalId: null,
+      address: null,
+      shipping: null,
+      metadata: null,
+      subscriptions: [],
+      balances: [],
+      invoices: { totalCount: 0, edges: [] },
     });
     expect(tombstone.data!.customer.deletedAt).toEqual(expect.any(String));
     expect(tombstone.data!.customer.events.edges.map((e: any) => e.node.type)).toEqual(['CUSTOMER_DELETED', 'CUSTOMER_CREATED']);
@@ -266,7 +318,10 @@ describe('deleteCustomer', () => {
     const foreign = await create({}, t.otherMerchant.liveKey);
     for (const id of [customer.id, 'cus_unknown', foreign.customer.id]) {
       const res = await t.request(DELETE, { input: { id } });
-      expect(res.data!.deleteCustomer).toEqual({ deletedCustomerId: null, userErrors: [{ field: ['input', 'id'], code: 'NOT_FOUND', message: `No customer with id "${id}"` }] });
+      expect(res.data!.deleteCustomer).toEqual({
+        deletedCustomerId: null,
+        userErrors: [{ field: ['input', 'id'], code: 'NOT_FOUND', message: `No customer with id "${id}"` }],
+      });
     }
   });
 

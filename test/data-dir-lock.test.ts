@@ -62,22 +62,26 @@ describe('the embedded data folder lock', () => {
   // A container's process runs in a PID namespace of its own, where the server is often PID 1;
   // after `docker restart` (or a SIGKILL) its successor has the same PID as the dead holder.
   const canUnshare = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true']).status === 0;
-  it.skipIf(!canUnshare)('is taken over by a server restarted in a fresh PID namespace, with the PID of the one killed', async () => {
-    const first = await startInPidNamespace();
-    first.child.kill('SIGKILL'); // unshare --kill-child SIGKILLs the server with it
-    await first.exited;
-    expect(readFileSync(lockFile, 'utf8')).toContain(String(first.pid));
-    const second = await startInPidNamespace();
-    second.child.kill('SIGKILL');
-    await second.exited;
-    expect(second.pid).toBe(first.pid);
-    recordTrust({
-      attack: 'Fault: server SIGKILLed and restarted in a fresh PID namespace (the dead holder\'s PID is the new server\'s)',
-      tries: 1,
-      outcome: 'the restarted server takes the lock over and listens',
-      rowsChanged: '0',
-    });
-  }, 180_000);
+  it.skipIf(!canUnshare)(
+    'is taken over by a server restarted in a fresh PID namespace, with the PID of the one killed',
+    async () => {
+      const first = await startInPidNamespace();
+      first.child.kill('SIGKILL'); // unshare --kill-child SIGKILLs the server with it
+      await first.exited;
+      expect(readFileSync(lockFile, 'utf8')).toContain(String(first.pid));
+      const second = await startInPidNamespace();
+      second.child.kill('SIGKILL');
+      await second.exited;
+      expect(second.pid).toBe(first.pid);
+      recordTrust({
+        attack: "Fault: server SIGKILLed and restarted in a fresh PID namespace (the dead holder's PID is the new server's)",
+        tries: 1,
+        outcome: 'the restarted server takes the lock over and listens',
+        rowsChanged: '0',
+      });
+    },
+    180_000,
+  );
 });
 
 const SERVE = fileURLToPath(new URL('./support/serve.ts', import.meta.url));

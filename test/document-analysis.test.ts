@@ -157,14 +157,18 @@ describe('depth as the response has it', () => {
     ['customers(first: 1)', 'Query'],
     ['edges', 'QueryCustomersConnection'],
     ['node', 'QueryCustomersConnectionEdge'],
-    ...Array.from({ length: depth - 4 }, (_, i): [string, string] => (i % 2 === 0 ? ['referrals', 'Customer'] : ['referredCustomer', 'Referral'])),
+    ...Array.from({ length: depth - 4 }, (_, i): [string, string] =>
+      i % 2 === 0 ? ['referrals', 'Customer'] : ['referredCustomer', 'Referral'],
+    ),
   ];
 
   const inline = (depth: number) => `{ ${path(depth).reduceRight((inner, [field]) => `${field} { ${inner} }`, 'id')} }`;
   /** The same fields, every field below the first in a named fragment of its own, each spreading the next. */
   const namedFragments = (depth: number) => {
     const [[root], ...fields] = path(depth);
-    const fragments = fields.map(([field, type], i) => `fragment L${i} on ${type} { ${field} { ${i + 1 < fields.length ? `...L${i + 1}` : 'id'} } }`);
+    const fragments = fields.map(
+      ([field, type], i) => `fragment L${i} on ${type} { ${field} { ${i + 1 < fields.length ? `...L${i + 1}` : 'id'} } }`,
+    );
     return `{ ${root} { ...L0 } } ${fragments.join(' ')}`;
   };
   /** The same fields, every field below the first in an inline fragment on its type. */
@@ -174,7 +178,9 @@ describe('depth as the response has it', () => {
   };
 
   it('answers a depth-6 query the same inline, through nested named fragments and through inline fragments', async () => {
-    const [inlined, ...fragmented] = await Promise.all([inline(6), namedFragments(6), inlineFragments(6)].map((document) => t.request(document)));
+    const [inlined, ...fragmented] = await Promise.all(
+      [inline(6), namedFragments(6), inlineFragments(6)].map((document) => t.request(document)),
+    );
     expectAnswered(inlined);
     expect(inlined.data?.customers.edges).toHaveLength(1);
     for (const response of fragmented) {
@@ -188,7 +194,9 @@ describe('depth as the response has it', () => {
       expectAnswered(await t.request(build(DEFAULT_LIMITS.maxDepth)));
       const refused = await t.request(build(DEFAULT_LIMITS.maxDepth + 1));
       expectRefused(refused, 'MAX_DEPTH_EXCEEDED');
-      expect(refused.errors![0].message).toBe(`Query depth limit of ${DEFAULT_LIMITS.maxDepth} exceeded, found ${DEFAULT_LIMITS.maxDepth + 1}.`);
+      expect(refused.errors![0].message).toBe(
+        `Query depth limit of ${DEFAULT_LIMITS.maxDepth} exceeded, found ${DEFAULT_LIMITS.maxDepth + 1}.`,
+      );
     }
   });
 
@@ -215,7 +223,9 @@ describe('aliases and directives through fragments, at the limit', () => {
     expectAnswered(await t.request(aliases('tag: __typename')));
     const refused = await t.request(aliases('t5: totalCount'));
     expectRefused(refused, 'MAX_ALIASES_EXCEEDED');
-    expect(refused.errors![0].message).toBe(`Aliases limit of ${DEFAULT_LIMITS.maxAliases} exceeded, found ${DEFAULT_LIMITS.maxAliases + 1}.`);
+    expect(refused.errors![0].message).toBe(
+      `Aliases limit of ${DEFAULT_LIMITS.maxAliases} exceeded, found ${DEFAULT_LIMITS.maxAliases + 1}.`,
+    );
   });
 
   it(`answers ${DEFAULT_LIMITS.maxDirectives} directives spread from fragments and refuses one more`, async () => {
@@ -225,14 +235,18 @@ describe('aliases and directives through fragments, at the limit', () => {
     expectAnswered(await t.request(directives('')));
     const refused = await t.request(directives('__typename @include(if: true)'));
     expectRefused(refused, 'MAX_DIRECTIVES_EXCEEDED');
-    expect(refused.errors![0].message).toBe(`Directives limit of ${DEFAULT_LIMITS.maxDirectives} exceeded, found ${DEFAULT_LIMITS.maxDirectives + 1}.`);
+    expect(refused.errors![0].message).toBe(
+      `Directives limit of ${DEFAULT_LIMITS.maxDirectives} exceeded, found ${DEFAULT_LIMITS.maxDirectives + 1}.`,
+    );
   });
 });
 
 afterAll(() => {
   for (const [attack, counts] of Object.entries(outcomes)) {
     const tries = Object.values(counts).reduce((a, b) => a + b, 0);
-    const outcome = Object.entries(counts).map(([code, n]) => (code === 'answered' ? `${n} answered` : `${n} × ${code}`)).join(', ');
+    const outcome = Object.entries(counts)
+      .map(([code, n]) => (code === 'answered' ? `${n} answered` : `${n} × ${code}`))
+      .join(', ');
     recordTrust({ attack, tries, outcome, rowsChanged: '0' });
   }
 });

@@ -40,7 +40,8 @@ describe('the log of a failing write', () => {
     expect(entry).toMatchObject({ level: 50, msg: 'unexpected error', requestId, operationName: 'Create', path: 'createCustomer' });
     expect(typeof entry?.code).toBe('string');
     const everything = lines.join('\n');
-    for (const value of [...Object.values(PERSONAL), 'Quintanilla', t.merchant.testKey, 'refused customer']) expect(everything).not.toContain(value);
+    for (const value of [...Object.values(PERSONAL), 'Quintanilla', t.merchant.testKey, 'refused customer'])
+      expect(everything).not.toContain(value);
     recordTrust({
       attack: 'Logs: a write the database refuses, quoting the row back in its error',
       tries: 1,

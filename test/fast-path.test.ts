@@ -50,14 +50,20 @@ afterAll(async () => {
 /** A POST over HTTP with exactly these headers (no defaults added, as fetch would). */
 function overHttp(headers: Record<string, string>, body: Buffer, path = url.pathname): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const sent = httpRequest({ host: url.hostname, port: url.port, path, method: 'POST', headers: { ...headers, 'content-length': body.length } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const answerHeaders = Object.fromEntries(Object.entries(res.headers).filter(([name]) => !CONNECTION_HEADERS.has(name))) as Record<string, string>;
-        resolve({ status: res.statusCode!, headers: answerHeaders, body: Buffer.concat(chunks).toString() });
-      });
-    });
+    const sent = httpRequest(
+      { host: url.hostname, port: url.port, path, method: 'POST', headers: { ...headers, 'content-length': body.length } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const answerHeaders = Object.fromEntries(Object.entries(res.headers).filter(([name]) => !CONNECTION_HEADERS.has(name))) as Record<
+            string,
+            string
+          >;
+          resolve({ status: res.statusCode!, headers: answerHeaders, body: Buffer.concat(chunks).toString() });
+        });
+      },
+    );
     sent.on('error', reject);
     sent.end(body);
   });
@@ -66,7 +72,9 @@ function overHttp(headers: Record<string, string>, body: Buffer, path = url.path
 async function inProcess(headers: Record<string, string>, body: Buffer, path = url.pathname): Promise<Answer> {
   const response = await t.app.fetch(`http://localhost${path}`, { method: 'POST', headers, body });
   // Yoga's Headers keep the case they were given; Node hands them over in lower case.
-  const headerEntries = [...response.headers].map(([name, value]) => [name.toLowerCase(), value]).filter(([name]) => !CONNECTION_HEADERS.has(name));
+  const headerEntries = [...response.headers]
+    .map(([name, value]) => [name.toLowerCase(), value])
+    .filter(([name]) => !CONNECTION_HEADERS.has(name));
   return { status: response.status, headers: Object.fromEntries(headerEntries), body: await response.text() };
 }
 
@@ -129,10 +137,22 @@ describe('queries POSTed as JSON are answered without Yoga, as Yoga answers them
   });
 
   it.each([
-    ['a page over the cost limit (400)', { query: '{ customers(first: 100) { edges { node { invoices(first: 100) { edges { node { id } } } charges(first: 100) { edges { node { id } } } events(first: 100) { edges { node { id } } } } } } }' }],
-    ['a variable of the wrong type (400)', { query: 'query($first: Int) { customers(first: $first) { totalCount } }', variables: { first: 'ten' } }],
+    [
+      'a page over the cost limit (400)',
+      {
+        query:
+          '{ customers(first: 100) { edges { node { invoices(first: 100) { edges { node { id } } } charges(first: 100) { edges { node { id } } } events(first: 100) { edges { node { id } } } } } } }',
+      },
+    ],
+    [
+      'a variable of the wrong type (400)',
+      { query: 'query($first: Int) { customers(first: $first) { totalCount } }', variables: { first: 'ten' } },
+    ],
     ['a page size out of range', { query: '{ customers(first: 1000) { totalCount } }' }],
-    ['text PostgreSQL cannot store', { query: 'query($q: String) { customers(first: 1, filter: { search: $q }) { totalCount } }', variables: { q: 'a\u0000b' } }],
+    [
+      'text PostgreSQL cannot store',
+      { query: 'query($q: String) { customers(first: 1, filter: { search: $q }) { totalCount } }', variables: { q: 'a\u0000b' } },
+    ],
   ])('with the errors of %s', async (_name, body) => {
     for (const accept of ['application/json', 'application/graphql-response+json']) {
       const answer = await send({ body, headers: { accept } });
@@ -204,7 +224,11 @@ describe('a client that goes away', () => {
         port: target.port,
         path: target.pathname,
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${waiting.merchant.testKey}`, 'content-length': Buffer.byteLength(body) },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${waiting.merchant.testKey}`,
+          'content-length': Buffer.byteLength(body),
+        },
       });
       sent.on('error', () => {});
       sent.end(body);

@@ -31,82 +31,88 @@ async function probe(origin: string, path: '/health' | '/ready') {
 // through a proxy that the test cuts (the shared server itself keeps running). The embedded
 // database lives inside the process, so it has no such outage.
 // Needs a database server shared by processes (or one that can be cut off): PostgreSQL only.
-if (onPostgres) describe('the database goes away and comes back', () => {
-  let database: TestDatabase;
-  let proxy: TcpProxy;
-  let server: ServerProcess;
-  let account: NewAccount;
-  let customerId: string;
+if (onPostgres)
+  describe('the database goes away and comes back', () => {
+    let database: TestDatabase;
+    let proxy: TcpProxy;
+    let server: ServerProcess;
+    let account: NewAccount;
+    let customerId: string;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    account = await createAccount(database.db.prisma, 'Outage Ltd');
-    const target = new URL(database.url!);
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const viaProxy = new URL(database.url!);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
-    server = await startServerProcess({ DATABASE_URL: viaProxy.toString() });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await proxy?.close();
-    await database?.drop();
-  });
+    beforeAll(async () => {
+      database = await createTestDatabase();
+      account = await createAccount(database.db.prisma, 'Outage Ltd');
+      const target = new URL(database.url!);
+      proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+      const viaProxy = new URL(database.url!);
+      viaProxy.host = `127.0.0.1:${proxy.port}`;
+      server = await startServerProcess({ DATABASE_URL: viaProxy.toString() });
+    });
+    afterAll(async () => {
+      await server?.stop();
+      await proxy?.close();
+      await database?.drop();
+    });
 
-  it('serves while the database is up', async () => {
-    const created = await post(server.origin, account.testKey, CREATE, { input: { name: 'Before' } });
-    customerId = created.data.createCustomer.customer.id;
-    expect((await post(server.origin, account.testKey, READ)).status).toBe(200);
-    expect(await probe(server.origin, '/health')).toEqual({ status: 200, body: { status: 'ok' } });
-    expect(await probe(server.origin, '/ready')).toEqual({ status: 200, body: { status: 'ready' } });
-  });
+    it('serves while the database is up', async () => {
+      const created = await post(server.origin, account.testKey, CREATE, { input: { name: 'Before' } });
+      customerId = created.data.createCustomer.customer.id;
+      expect((await post(server.origin, account.testKey, READ)).status).toBe(200);
+      expect(await probe(server.origin, '/health')).toEqual({ status: 200, body: { status: 'ok' } });
+      expect(await probe(server.origin, '/ready')).toEqual({ status: 200, body: { status: 'ready' } });
+    });
 
-  it('fails fast with a masked 503 SERVICE_UNAVAILABLE while it is gone, and stays up', async () => {
-    await proxy.cut();
-    const requests = [
-      () => post(server.origin, account.testKey, READ),
-      () => post(server.origin, account.testKey, CREATE, { input: { name: 'During the outage' } }),
-      () => post(server.origin, account.testKey, UPDATE, { input: { id: customerId, name: 'During the outage' } }),
-    ];
-    let tries = 0;
-    for (let round = 0; round < 3; round++) {
-      const answers = await Promise.all(requests.map((request) => timed(request)));
-      for (const { result, ms } of answers) {
-        expect(ms).toBeLessThan(5_000);
-        expect(result.status).toBe(503);
-        expect(result.errors).toHaveLength(1);
-        expect(result.errors![0]).toMatchObject({
-          message: 'The database is unavailable; retry in a few seconds',
-          extensions: { code: 'SERVICE_UNAVAILABLE' },
-        });
-        expect(JSON.stringify(result)).not.toMatch(/127\.0\.0\.1|5432|ECONN|prisma|postgres/i);
-        tries++;
+    it('fails fast with a masked 503 SERVICE_UNAVAILABLE while it is gone, and stays up', async () => {
+      await proxy.cut();
+      const requests = [
+        () => post(server.origin, account.testKey, READ),
+        () => post(server.origin, account.testKey, CREATE, { input: { name: 'During the outage' } }),
+        () => post(server.origin, account.testKey, UPDATE, { input: { id: customerId, name: 'During the outage' } }),
+      ];
+      let tries = 0;
+      for (let round = 0; round < 3; round++) {
+        const answers = await Promise.all(requests.map((request) => timed(request)));
+        for (const { result, ms } of answers) {
+          expect(ms).toBeLessThan(5_000);
+          expect(result.status).toBe(503);
+          expect(result.errors).toHaveLength(1);
+          expect(result.errors![0]).toMatchObject({
+            message: 'The database is unavailable; retry in a few seconds',
+            extensions: { code: 'SERVICE_UNAVAILABLE' },
+          });
+          expect(JSON.stringify(result)).not.toMatch(/127\.0\.0\.1|5432|ECONN|prisma|postgres/i);
+          tries++;
+        }
       }
-    }
-    const ready = await timed(() => probe(server.origin, '/ready'));
-    expect(ready.ms).toBeLessThan(5_000);
-    expect(ready.result).toEqual({ status: 503, body: { status: 'unavailable', reason: 'database unreachable' } });
-    expect(await probe(server.origin, '/health')).toEqual({ status: 200, body: { status: 'ok' } });
-    expect(server.child.exitCode).toBeNull();
-    recordTrust({ attack: 'Fault: database unreachable (proxy cut), reads and writes', tries, outcome: `503 SERVICE_UNAVAILABLE, each in < 5 s; /health 200, /ready 503`, rowsChanged: '0' });
-  });
+      const ready = await timed(() => probe(server.origin, '/ready'));
+      expect(ready.ms).toBeLessThan(5_000);
+      expect(ready.result).toEqual({ status: 503, body: { status: 'unavailable', reason: 'database unreachable' } });
+      expect(await probe(server.origin, '/health')).toEqual({ status: 200, body: { status: 'ok' } });
+      expect(server.child.exitCode).toBeNull();
+      recordTrust({
+        attack: 'Fault: database unreachable (proxy cut), reads and writes',
+        tries,
+        outcome: `503 SERVICE_UNAVAILABLE, each in < 5 s; /health 200, /ready 503`,
+        rowsChanged: '0',
+      });
+    });
 
-  it('serves again by itself once the database is back', async () => {
-    await proxy.restore();
-    let answer = await post(server.origin, account.testKey, READ).catch(() => undefined);
-    for (let attempt = 0; attempt < 60 && answer?.status !== 200; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      answer = await post(server.origin, account.testKey, READ).catch(() => undefined);
-    }
-    expect(answer?.status).toBe(200);
-    expect(await probe(server.origin, '/ready')).toEqual({ status: 200, body: { status: 'ready' } });
-    const created = await post(server.origin, account.testKey, CREATE, { input: { name: 'After' } });
-    expect(created.data.createCustomer.userErrors).toEqual([]);
-    // Nothing the outage refused was half written.
-    expect(await database.db.prisma.customer.count({ where: { name: 'During the outage' } })).toBe(0);
-    expect(await database.db.prisma.customer.count()).toBe(2);
+    it('serves again by itself once the database is back', async () => {
+      await proxy.restore();
+      let answer = await post(server.origin, account.testKey, READ).catch(() => undefined);
+      for (let attempt = 0; attempt < 60 && answer?.status !== 200; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        answer = await post(server.origin, account.testKey, READ).catch(() => undefined);
+      }
+      expect(answer?.status).toBe(200);
+      expect(await probe(server.origin, '/ready')).toEqual({ status: 200, body: { status: 'ready' } });
+      const created = await post(server.origin, account.testKey, CREATE, { input: { name: 'After' } });
+      expect(created.data.createCustomer.userErrors).toEqual([]);
+      // Nothing the outage refused was half written.
+      expect(await database.db.prisma.customer.count({ where: { name: 'During the outage' } })).toBe(0);
+      expect(await database.db.prisma.customer.count()).toBe(2);
+    });
   });
-});
 
 describe('/ready', () => {
   it('is 503 while migrations are pending and 200 once they are applied', async () => {
@@ -143,7 +149,9 @@ describe('a server killed with SIGKILL in the middle of 1000 writes', () => {
         while (sent < 1000) {
           const i = sent++;
           try {
-            const answer = await post(server.origin, key, CREATE, { input: { name: `Crash ${i}`, email: `crash-${i}@example.com`, metadata: { i: String(i) } } });
+            const answer = await post(server.origin, key, CREATE, {
+              input: { name: `Crash ${i}`, email: `crash-${i}@example.com`, metadata: { i: String(i) } },
+            });
             if (answer.data?.createCustomer.userErrors.length === 0) acknowledged.push(answer.data.createCustomer.customer.id);
           } catch {
             return; // the server is gone
@@ -162,7 +170,9 @@ describe('a server killed with SIGKILL in the middle of 1000 writes', () => {
       expect(sent).toBeLessThan(1000);
 
       const check = await database.inspect(async (db) => {
-        const customers = await db.prisma.customer.findMany({ select: { id: true, _count: { select: { events: { where: { type: 'CUSTOMER_CREATED' } } } } } });
+        const customers = await db.prisma.customer.findMany({
+          select: { id: true, _count: { select: { events: { where: { type: 'CUSTOMER_CREATED' } } } } },
+        });
         const events = await db.prisma.event.count({ where: { type: 'CUSTOMER_CREATED' } });
         return { ids: new Set(customers.map((c) => c.id)), withoutEvent: customers.filter((c) => c._count.events !== 1).length, events };
       });

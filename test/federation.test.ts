@@ -231,7 +231,15 @@ describe.each(Object.entries(setups))('%s', (_name, setup) => {
     );
     expect(errors).toBeUndefined();
     expect(data?.customers.edges).toEqual([
-      { node: { email: 'ada@example.com', orders: [{ number: 'A-1', totalCents: 1200 }, { number: 'A-2', totalCents: 3400 }] } },
+      {
+        node: {
+          email: 'ada@example.com',
+          orders: [
+            { number: 'A-1', totalCents: 1200 },
+            { number: 'A-2', totalCents: 3400 },
+          ],
+        },
+      },
       { node: { email: 'alan@example.com', orders: [{ number: 'B-1', totalCents: 500 }] } },
     ]);
   });

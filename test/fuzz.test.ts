@@ -7,8 +7,8 @@ import { DEFAULT_LIMITS } from '../src/limits.ts';
 import { demoData, insertDemoData } from '../src/seed.ts';
 import { createTestApp, type TestApp } from './helpers.ts';
 import { EVERY_FIELD } from './queries.ts';
-import { post, type ServerProcess, startServerProcess } from './support/server-process.ts';
 import { createProcessDatabase, type ProcessDatabase } from './support/process-database.ts';
+import { post, type ServerProcess, startServerProcess } from './support/server-process.ts';
 import { recordTrust } from './support/trust-record.ts';
 
 /**
@@ -65,11 +65,15 @@ function expectRefused(answer: Answer, what: string) {
     expect(errors.length, what).toBeGreaterThan(0);
     for (const error of errors) expect(error.extensions?.code, `${what}: ${error.message}`).toMatch(/^[A-Z_]+$/);
   } else {
-    expect(userErrors.length + errors.length, `${what} was answered as a success: ${JSON.stringify(answer.body).slice(0, 300)}`).toBeGreaterThan(0);
+    expect(
+      userErrors.length + errors.length,
+      `${what} was answered as a success: ${JSON.stringify(answer.body).slice(0, 300)}`,
+    ).toBeGreaterThan(0);
     for (const error of errors) expect(error.extensions?.code, `${what}: ${error.message}`).toMatch(/^[A-Z_]+$/);
   }
   for (const error of errors) expect(error.extensions?.code).not.toBe('INTERNAL_SERVER_ERROR');
-  const outcome = answer.status >= 400 || errors.length ? `${answer.status} ${errors[0].extensions?.code}` : `${answer.status} with userErrors`;
+  const outcome =
+    answer.status >= 400 || errors.length ? `${answer.status} ${errors[0].extensions?.code}` : `${answer.status} with userErrors`;
   seen.set(outcome, (seen.get(outcome) ?? 0) + 1);
 }
 
@@ -109,7 +113,7 @@ describe('fuzzing the GraphQL endpoint', () => {
   let before: Awaited<ReturnType<typeof rowCounts>>;
   let heapBefore: number;
   let tries = 0;
-  const property = async <T,>(arbitrary: fc.Arbitrary<T>, check: (value: T) => Promise<void>) => {
+  const property = async <T>(arbitrary: fc.Arbitrary<T>, check: (value: T) => Promise<void>) => {
     await fc.assert(
       fc.asyncProperty(arbitrary, async (value) => {
         tries++;
@@ -125,9 +129,17 @@ describe('fuzzing the GraphQL endpoint', () => {
   });
 
   it('malformed documents: random text, and real documents with characters cut, doubled or inserted', async () => {
-    await property(fc.string({ maxLength: 300 }), async (query) => expectRefused(await sendGraphQL(query), `query ${JSON.stringify(query)}`));
+    await property(fc.string({ maxLength: 300 }), async (query) =>
+      expectRefused(await sendGraphQL(query), `query ${JSON.stringify(query)}`),
+    );
     const broken = fc
-      .tuple(fc.constantFrom(...READS, CREATE), fc.array(fc.tuple(fc.nat(), fc.constantFrom('', '{', '}', '(', ')', ':', '$', '"', '...', '@', '!', '[', '#')), { minLength: 1, maxLength: 4 }))
+      .tuple(
+        fc.constantFrom(...READS, CREATE),
+        fc.array(fc.tuple(fc.nat(), fc.constantFrom('', '{', '}', '(', ')', ':', '$', '"', '...', '@', '!', '[', '#')), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+      )
       .map(([document, edits]) =>
         edits.reduce((doc, [at, insert]) => {
           const i = at % doc.length;
@@ -146,7 +158,15 @@ describe('fuzzing the GraphQL endpoint', () => {
   it('bodies that are not GraphQL requests: random JSON, random bytes, invalid UTF-8', async () => {
     await property(json, async (body) => expectRefused(await send(JSON.stringify(body)), `body ${JSON.stringify(body).slice(0, 80)}`));
     await property(fc.uint8Array({ minLength: 1, maxLength: 2000 }), async (bytes) => expectRefused(await send(bytes), 'random bytes'));
-    const invalidUtf8 = fc.constantFrom([0xff], [0xfe, 0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xe2, 0x28, 0xa1], [0x80]);
+    const invalidUtf8 = fc.constantFrom(
+      [0xff],
+      [0xfe, 0xff],
+      [0xc0, 0x80],
+      [0xed, 0xa0, 0x80],
+      [0xf8, 0x88, 0x80, 0x80, 0x80],
+      [0xe2, 0x28, 0xa1],
+      [0x80],
+    );
     await property(fc.tuple(invalidUtf8, fc.constantFrom('name', 'email', 'description')), async ([bad, field]) => {
       const [head, tail] = JSON.stringify({ query: CREATE, variables: { input: { [field]: 'MARK' } } }).split('MARK');
       const encoder = new TextEncoder();
@@ -155,12 +175,33 @@ describe('fuzzing the GraphQL endpoint', () => {
   });
 
   it('huge strings in every text field, up to and past the body limit; NUL and lone surrogates', async () => {
-    const fields = ['name', 'email', 'phone', 'description', 'companyName', 'taxId', 'locale', 'currency', 'invoicePrefix', 'externalId', 'stripeId', 'fingerprint'];
-    const size = fc.oneof(fc.integer({ min: 1_001, max: 20_000 }), fc.integer({ min: DEFAULT_LIMITS.maxBodyBytes - 1_000, max: DEFAULT_LIMITS.maxBodyBytes * 3 }));
+    const fields = [
+      'name',
+      'email',
+      'phone',
+      'description',
+      'companyName',
+      'taxId',
+      'locale',
+      'currency',
+      'invoicePrefix',
+      'externalId',
+      'stripeId',
+      'fingerprint',
+    ];
+    const size = fc.oneof(
+      fc.integer({ min: 1_001, max: 20_000 }),
+      fc.integer({ min: DEFAULT_LIMITS.maxBodyBytes - 1_000, max: DEFAULT_LIMITS.maxBodyBytes * 3 }),
+    );
     await property(fc.tuple(fc.constantFrom(...fields), size, fc.constantFrom('a', 'é', '😀', '\u0000')), async ([field, length, char]) => {
-      expectRefused(await sendGraphQL(CREATE, { input: { [field]: char.repeat(length) } }), `${length} × ${JSON.stringify(char)} in ${field}`);
+      expectRefused(
+        await sendGraphQL(CREATE, { input: { [field]: char.repeat(length) } }),
+        `${length} × ${JSON.stringify(char)} in ${field}`,
+      );
     });
-    const unstorable = fc.tuple(fc.string({ maxLength: 20 }), fc.constantFrom('\u0000', '\ud800', '\udfff'), fc.string({ maxLength: 20 })).map((parts) => parts.join(''));
+    const unstorable = fc
+      .tuple(fc.string({ maxLength: 20 }), fc.constantFrom('\u0000', '\ud800', '\udfff'), fc.string({ maxLength: 20 }))
+      .map((parts) => parts.join(''));
     await property(fc.tuple(fc.constantFrom(...fields, 'search'), unstorable), async ([field, text]) => {
       const answer =
         field === 'search'
@@ -169,7 +210,10 @@ describe('fuzzing the GraphQL endpoint', () => {
       expectRefused(answer, `${JSON.stringify(text)} in ${field}`);
     });
     await property(fc.integer({ min: 1_000, max: 50_000 }), async (length) =>
-      expectRefused(await sendGraphQL(UPDATE, { input: { id: customerId, metadata: { note: 'x'.repeat(length) } } }), `metadata value of ${length}`),
+      expectRefused(
+        await sendGraphQL(UPDATE, { input: { id: customerId, metadata: { note: 'x'.repeat(length) } } }),
+        `metadata value of ${length}`,
+      ),
     );
   });
 
@@ -177,15 +221,26 @@ describe('fuzzing the GraphQL endpoint', () => {
     await property(fc.integer({ min: 2, max: 15_000 }), async (depth) => {
       const deepObject = `${'{"a":'.repeat(depth)}"x"${'}'.repeat(depth)}`;
       const deepList = `${'['.repeat(depth)}"x"${']'.repeat(depth)}`;
-      for (const [field, value] of [['metadata', deepObject], ['preferredLocales', deepList], ['address', deepObject], ['name', deepList]]) {
-        expectRefused(await send(`{"query":${JSON.stringify(CREATE)},"variables":{"input":{"${field}":${value}}}}`), `${field} nested ${depth} deep`);
+      for (const [field, value] of [
+        ['metadata', deepObject],
+        ['preferredLocales', deepList],
+        ['address', deepObject],
+        ['name', deepList],
+      ]) {
+        expectRefused(
+          await send(`{"query":${JSON.stringify(CREATE)},"variables":{"input":{"${field}":${value}}}}`),
+          `${field} nested ${depth} deep`,
+        );
       }
     });
     await property(fc.integer({ min: 51, max: 5_000 }), async (width) => {
       const wide = Object.fromEntries(Array.from({ length: width }, (_, i) => [`k${i}`, 'v']));
       expectRefused(await sendGraphQL(CREATE, { input: { metadata: wide } }), `metadata with ${width} keys`);
       expectRefused(await sendGraphQL(CREATE, { input: wide }), `input with ${width} unknown fields`);
-      expectRefused(await sendGraphQL(CREATE, { input: { taxIds: Array.from({ length: width }, () => ({ type: 'eu_vat', value: 'DE1' })) } }), `${width} tax ids`);
+      expectRefused(
+        await sendGraphQL(CREATE, { input: { taxIds: Array.from({ length: width }, () => ({ type: 'eu_vat', value: 'DE1' })) } }),
+        `${width} tax ids`,
+      );
     });
   });
 
@@ -201,14 +256,27 @@ describe('fuzzing the GraphQL endpoint', () => {
     };
     await property(
       fc.tuple(fc.constantFrom(...Object.keys(typed)), json).filter(([field, value]) => !typed[field](value)),
-      async ([field, value]) => expectRefused(await sendGraphQL(UPDATE, { input: { id: customerId, [field]: value } }), `${field}: ${JSON.stringify(value).slice(0, 60)}`),
+      async ([field, value]) =>
+        expectRefused(
+          await sendGraphQL(UPDATE, { input: { id: customerId, [field]: value } }),
+          `${field}: ${JSON.stringify(value).slice(0, 60)}`,
+        ),
     );
     // "_x" makes every generated name one the schema does not have.
-    await property(fc.tuple(identifier.map((name) => `${name}_x`), json), async ([unknown, value]) => {
-      expectRefused(await sendGraphQL(`{ customers(first: 1) { edges { node { id ${unknown} } } } }`), `field ${unknown}`);
-      expectRefused(await sendGraphQL(CREATE, { input: { [unknown]: value } }), `input field ${unknown}`);
-      expectRefused(await sendGraphQL(`query($id: ID!) { customer(id: $id, ${unknown}: 1) { id } }`, { id: customerId }), `argument ${unknown}`);
-    });
+    await property(
+      fc.tuple(
+        identifier.map((name) => `${name}_x`),
+        json,
+      ),
+      async ([unknown, value]) => {
+        expectRefused(await sendGraphQL(`{ customers(first: 1) { edges { node { id ${unknown} } } } }`), `field ${unknown}`);
+        expectRefused(await sendGraphQL(CREATE, { input: { [unknown]: value } }), `input field ${unknown}`);
+        expectRefused(
+          await sendGraphQL(`query($id: ID!) { customer(id: $id, ${unknown}: 1) { id } }`, { id: customerId }),
+          `argument ${unknown}`,
+        );
+      },
+    );
     await property(json, async (id) => {
       fc.pre(typeof id !== 'string' && !Number.isInteger(id));
       expectRefused(await sendGraphQL('query($id: ID!) { customer(id: $id) { id } }', { id }), `id ${JSON.stringify(id).slice(0, 60)}`);
@@ -222,8 +290,16 @@ describe('fuzzing the GraphQL endpoint', () => {
     expect(await rowCounts()).toEqual(before);
     const growth = heapAfterGc() - heapBefore;
     expect(growth).toBeLessThan(100 * 1024 * 1024);
-    const outcome = [...seen].sort((a, b) => b[1] - a[1]).map(([code, n]) => `${n} × ${code}`).join(', ');
-    recordTrust({ attack: 'Fuzz (fast-check): malformed documents, bodies, bytes, huge/deep/wide/mistyped input', tries, outcome: `${outcome}; heap +${Math.round(growth / 1024 / 1024)} MB`, rowsChanged: '0' });
+    const outcome = [...seen]
+      .sort((a, b) => b[1] - a[1])
+      .map(([code, n]) => `${n} × ${code}`)
+      .join(', ');
+    recordTrust({
+      attack: 'Fuzz (fast-check): malformed documents, bodies, bytes, huge/deep/wide/mistyped input',
+      tries,
+      outcome: `${outcome}; heap +${Math.round(growth / 1024 / 1024)} MB`,
+      rowsChanged: '0',
+    });
   });
 });
 
@@ -255,19 +331,34 @@ describe('fuzzing a started server process', () => {
     const rssBefore = residentMemory();
     let tries = 0;
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 5_000 }), fc.integer({ min: DEFAULT_LIMITS.maxBodyBytes, max: 4 * DEFAULT_LIMITS.maxBodyBytes }).map((n) => new Uint8Array(n).fill(0x7b))), async (bytes) => {
-        tries++;
-        const response = await fetch(`${server.origin}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: bytes });
-        expect(response.status).toBeGreaterThanOrEqual(400);
-        expect(response.status).toBeLessThan(500);
-        await response.arrayBuffer();
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 5_000 }),
+          fc.integer({ min: DEFAULT_LIMITS.maxBodyBytes, max: 4 * DEFAULT_LIMITS.maxBodyBytes }).map((n) => new Uint8Array(n).fill(0x7b)),
+        ),
+        async (bytes) => {
+          tries++;
+          const response = await fetch(`${server.origin}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+            body: bytes,
+          });
+          expect(response.status).toBeGreaterThanOrEqual(400);
+          expect(response.status).toBeLessThan(500);
+          await response.arrayBuffer();
+        },
+      ),
       { numRuns: RUNS, seed: SEED },
     );
     expect(server.child.exitCode).toBeNull();
     expect(await health()).toBe(200);
     expect((await post(server.origin, key, '{ customers { totalCount } }')).data.customers.totalCount).toBe(0);
     expect(residentMemory() - rssBefore).toBeLessThan(200 * 1024 * 1024);
-    recordTrust({ attack: 'Fuzz against a started server: random bytes and bodies up to 4× the limit', tries, outcome: '4xx every time; process up; RSS bounded', rowsChanged: '0' });
+    recordTrust({
+      attack: 'Fuzz against a started server: random bytes and bodies up to 4× the limit',
+      tries,
+      outcome: '4xx every time; process up; RSS bounded',
+      rowsChanged: '0',
+    });
   });
 });

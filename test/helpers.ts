@@ -5,7 +5,7 @@ import pg from 'pg';
 import { createAccount, type NewAccount } from '../src/accounts.ts';
 import { type Database, type DatabaseOptions, openDatabase } from '../src/db.ts';
 import { migrateDatabase } from '../src/migrate.ts';
-import { createApp, type AppOptions } from '../src/yoga.ts';
+import { type AppOptions, createApp } from '../src/yoga.ts';
 
 /**
  * A fresh database for one test file: an in-memory PGlite by default, or, when DATABASE_URL is

@@ -54,7 +54,9 @@ interface Answer {
 function parseAnswer(raw: string): Answer {
   const [head, ...rest] = raw.split('\r\n\r\n');
   const [statusLine, ...lines] = head.split('\r\n');
-  const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+  const headers = Object.fromEntries(
+    lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+  );
   return { status: Number(statusLine.split(' ')[1]), headers, body: rest.join('\r\n\r\n') };
 }
 
@@ -90,7 +92,11 @@ describe('a body without Content-Length (chunked)', () => {
   const head = (extra = '') =>
     `POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nAuthorization: Bearer ${s.t.merchant.testKey}\r\n${extra}`;
   const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
-  const chunked = (text: string) => text.match(/[^]{1,16384}/g)!.map(chunk).join('');
+  const chunked = (text: string) =>
+    text
+      .match(/[^]{1,16384}/g)!
+      .map(chunk)
+      .join('');
 
   it(`is answered up to ${DEFAULT_LIMITS.maxBodyBytes} bytes`, async () => {
     const connection = await open(s.port);
@@ -114,7 +120,9 @@ describe('a body without Content-Length (chunked)', () => {
       const answer = parseAnswer(connection.received());
       expect(answer.status).toBe(413);
       expect(answer.headers.connection).toBe('close');
-      expect(JSON.parse(answer.body)).toEqual({ errors: [{ message: 'Request body too large', extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }] });
+      expect(JSON.parse(answer.body)).toEqual({
+        errors: [{ message: 'Request body too large', extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }],
+      });
       tries.push(`${bytes} B`);
     },
   );
@@ -145,7 +153,9 @@ describe('a body without Content-Length (chunked)', () => {
       duplex: 'half',
     } as RequestInit);
     expect(response.status).toBe(413);
-    expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe('REQUEST_ENTITY_TOO_LARGE');
+    expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe(
+      'REQUEST_ENTITY_TOO_LARGE',
+    );
     tries.push('fetch');
   });
 
@@ -156,7 +166,9 @@ describe('a body without Content-Length (chunked)', () => {
       body: bodyOf(DEFAULT_LIMITS.maxBodyBytes + 1),
     });
     expect(response.status).toBe(413);
-    expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe('REQUEST_ENTITY_TOO_LARGE');
+    expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe(
+      'REQUEST_ENTITY_TOO_LARGE',
+    );
     recordTrust({
       attack: 'HTTP: chunked bodies past the 100 KiB limit (110 KB, 200 KB, 2 MB; raw and through fetch)',
       tries: tries.length,
@@ -194,13 +206,24 @@ describe('a Host header that names no host', () => {
         connection.socket.destroy();
       }
     }
-    recordTrust({ attack: 'HTTP: Host headers that name no host (5 kinds, POST and GET)', tries: statuses.length, outcome: '400 BAD_REQUEST every time', rowsChanged: '0' });
+    recordTrust({
+      attack: 'HTTP: Host headers that name no host (5 kinds, POST and GET)',
+      tries: statuses.length,
+      outcome: '400 BAD_REQUEST every time',
+      rowsChanged: '0',
+    });
   });
 });
 
 describe('slow clients', () => {
   // Without the per-key rate limit: the requests answered meanwhile come as fast as they can.
-  const limits = { ...DEFAULT_LIMITS, headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 300, rateLimit: { LIVE: 0, TEST: 0 } };
+  const limits = {
+    ...DEFAULT_LIMITS,
+    headersTimeoutMs: 300,
+    requestTimeoutMs: 600,
+    keepAliveTimeoutMs: 300,
+    rateLimit: { LIVE: 0, TEST: 0 },
+  };
   let s: Awaited<ReturnType<typeof startServer>>;
   beforeAll(async () => {
     s = await startServer(limits);
@@ -277,7 +300,9 @@ describe('slow clients', () => {
 
   it('a kept-alive connection left idle is closed after the keep-alive timeout', async () => {
     const connection = await open(s.port);
-    connection.socket.write(`POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${QUERY.length}\r\n\r\n${QUERY}`);
+    connection.socket.write(
+      `POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${QUERY.length}\r\n\r\n${QUERY}`,
+    );
     await until(() => isWholeAnswer(connection.received()), 'the answer');
     expect(await within(connection.closed, 'the idle connection closing')).toEqual({ reset: false });
   });
@@ -294,7 +319,8 @@ describe(`past maxConnections`, () => {
     await s?.t.close();
   });
 
-  const connections = () => new Promise<number>((resolve, reject) => s.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+  const connections = () =>
+    new Promise<number>((resolve, reject) => s.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
   const request = `POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${QUERY.length}\r\n\r\n${QUERY}`;
 
   it('new connections are closed unanswered while the open ones are served', async () => {
@@ -333,10 +359,19 @@ describe('SIGTERM', () => {
       const port = Number(new URL(server.origin).port);
       const connection = await open(port);
       // The 100 Continue tells the server has the request in hand when the signal comes.
-      connection.socket.write(`POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${QUERY.length}\r\n\r\n`);
+      connection.socket.write(
+        `POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${QUERY.length}\r\n\r\n`,
+      );
       await until(() => connection.received().startsWith('HTTP/1.1 100 Continue\r\n\r\n'), 'the 100 Continue');
       server.child.kill('SIGTERM');
-      await until(() => open(port).then((other) => (other.socket.destroy(), false), () => true), 'the server no longer listening');
+      await until(
+        () =>
+          open(port).then(
+            (other) => (other.socket.destroy(), false),
+            () => true,
+          ),
+        'the server no longer listening',
+      );
       connection.socket.write(QUERY);
       await until(() => isWholeAnswer(connection.received().replace('HTTP/1.1 100 Continue\r\n\r\n', '')), 'the answer');
       expect(parseAnswer(connection.received().replace('HTTP/1.1 100 Continue\r\n\r\n', '')).status).toBe(401);

@@ -59,7 +59,13 @@ describe('createCustomer with an Idempotency-Key header', () => {
     expect(reordered.text).toBe(first.text);
     expect(await rows('once@example.com')).toEqual({ customers: 1, events: 1 });
     expect(await t.prisma.event.count()).toBe(eventsBefore);
-    recordTrust({ attack: 'Idempotency: one request replayed with its key', tries: 5, outcome: '1 created, 4 identical replays', rowsChanged: '1 customer + 1 event', doubledWrites: 0 });
+    recordTrust({
+      attack: 'Idempotency: one request replayed with its key',
+      tries: 5,
+      outcome: '1 created, 4 identical replays',
+      rowsChanged: '1 customer + 1 event',
+      doubledWrites: 0,
+    });
   });
 
   it('the same key with another input is IDEMPOTENCY_KEY_REUSED and writes nothing', async () => {
@@ -79,7 +85,13 @@ describe('createCustomer with an Idempotency-Key header', () => {
     expect(answers.every((a) => a.status === 200 && a.body.data.createCustomer.userErrors.length === 0)).toBe(true);
     expect(ids.size).toBe(1);
     expect(await rows('race@example.com')).toEqual({ customers: 1, events: 1 });
-    recordTrust({ attack: 'Idempotency: 20 concurrent requests, one key (in process)', tries: 20, outcome: '1 created, 19 replays of it', rowsChanged: '1 customer + 1 event', doubledWrites: 0 });
+    recordTrust({
+      attack: 'Idempotency: 20 concurrent requests, one key (in process)',
+      tries: 20,
+      outcome: '1 created, 19 replays of it',
+      rowsChanged: '1 customer + 1 event',
+      doubledWrites: 0,
+    });
   });
 
   it('takes keys of 1 to 255 characters; a longer or empty one is a clear 400 and writes nothing', async () => {
@@ -105,7 +117,9 @@ describe('createCustomer with an Idempotency-Key header', () => {
     expect(invalid.body.data.createCustomer.userErrors.map((e: { code: string }) => e.code)).toEqual(['INVALID']);
     expect(await keyRows('order-5')).toBe(0);
 
-    await t.request('mutation($id: ID!) { deleteCustomer(input: { id: $id }) { userErrors { code } } }', { id: holder.body.data.createCustomer.customer.id });
+    await t.request('mutation($id: ID!) { deleteCustomer(input: { id: $id }) { userErrors { code } } }', {
+      id: holder.body.data.createCustomer.customer.id,
+    });
     const retried = await create({ email: 'contested@example.com', name: 'Second' }, 'order-4');
     expect(retried.body.data.createCustomer.userErrors).toEqual([]);
     expect(retried.body.data.createCustomer.customer.name).toBe('Second');

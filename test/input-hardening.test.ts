@@ -12,7 +12,8 @@ const UPDATE = `mutation($input: UpdateCustomerInput!) {
   updateCustomer(input: $input) { customer { id version email metadata } userErrors { field code message } }
 }`;
 const READ = 'query($id: ID!) { customer(id: $id) { metadata metadataEntries { key value } } }';
-const LIST = 'query($filter: CustomerFilter, $after: String, $orderBy: CustomerOrder) { customers(filter: $filter, after: $after, orderBy: $orderBy) { edges { cursor node { id email } } } }';
+const LIST =
+  'query($filter: CustomerFilter, $after: String, $orderBy: CustomerOrder) { customers(filter: $filter, after: $after, orderBy: $orderBy) { edges { cursor node { id email } } } }';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -49,16 +50,26 @@ describe('values past what their column holds are refused before the database', 
     const { customer } = await create({ name: 'Balance' });
     const before = await rowCounts();
     for (const balance of pastBigint) {
-      const refused = { customer: null, userErrors: [{ field: ['input', 'accountBalance'], code: 'TOO_LARGE', message: expect.stringContaining(BIGINT_MAX) }] };
+      const refused = {
+        customer: null,
+        userErrors: [{ field: ['input', 'accountBalance'], code: 'TOO_LARGE', message: expect.stringContaining(BIGINT_MAX) }],
+      };
       expect(await create({ accountBalance: balance })).toEqual(refused);
       expect(await update({ id: customer.id, accountBalance: balance })).toEqual(refused);
-      const literal = await t.request(`mutation { createCustomer(input: { accountBalance: ${balance.startsWith('-') ? `"${balance}"` : balance} }) { userErrors { field code } } }`);
+      const literal = await t.request(
+        `mutation { createCustomer(input: { accountBalance: ${balance.startsWith('-') ? `"${balance}"` : balance} }) { userErrors { field code } } }`,
+      );
       expect(literal.data?.createCustomer.userErrors).toEqual([{ field: ['input', 'accountBalance'], code: 'TOO_LARGE' }]);
     }
     expect(await rowCounts()).toEqual(before);
     expect((await t.prisma.customer.findUniqueOrThrow({ where: { id: customer.id } })).version).toBe(1);
     for (const edge of [BIGINT_MAX, BIGINT_MIN]) expect((await update({ id: customer.id, accountBalance: edge })).userErrors).toEqual([]);
-    recordTrust({ attack: 'Input: accountBalance past bigint (create, update; variable, literal)', tries: pastBigint.length * 3, outcome: `${pastBigint.length * 3} × TOO_LARGE, no 5xx`, rowsChanged: '0' });
+    recordTrust({
+      attack: 'Input: accountBalance past bigint (create, update; variable, literal)',
+      tries: pastBigint.length * 3,
+      outcome: `${pastBigint.length * 3} × TOO_LARGE, no 5xx`,
+      rowsChanged: '0',
+    });
   });
 
   it('Int fields past 32 bits (nextInvoiceSequence, expectedVersion, first) are 400 BAD_USER_INPUT naming the field', async () => {
@@ -76,17 +87,29 @@ describe('values past what their column holds are refused before the database', 
       expect(answer.errors?.[0].message).toContain(fields[i].startsWith('$') ? fields[i] : `"${fields[i]}"`);
     });
     expect(await rowCounts()).toEqual(before);
-    recordTrust({ attack: 'Input: Int arguments past 32 bits', tries: answers.length, outcome: `${answers.length} × 400 BAD_USER_INPUT`, rowsChanged: '0' });
+    recordTrust({
+      attack: 'Input: Int arguments past 32 bits',
+      tries: answers.length,
+      outcome: `${answers.length} × 400 BAD_USER_INPUT`,
+      rowsChanged: '0',
+    });
   });
 
   it('a createdAt filter outside timestamp(3) is BAD_USER_INPUT naming the bound, compiled and through the resolvers', async () => {
     for (const query of [LIST, viaResolvers(LIST)]) {
       expectBadArgument(await t.request(query, { filter: { createdAt: { gt: '0000-01-01T00:00:00.000Z' } } }), 'filter.createdAt.gt');
       expectBadArgument(await t.request(query, { filter: { createdAt: { lte: '0000-12-31T23:59:59.999Z' } } }), 'filter.createdAt.lte');
-      const earliest = await t.request(query, { filter: { createdAt: { gte: '0001-01-01T00:00:00.000Z', lte: '9999-12-31T23:59:59.999Z' } } });
+      const earliest = await t.request(query, {
+        filter: { createdAt: { gte: '0001-01-01T00:00:00.000Z', lte: '9999-12-31T23:59:59.999Z' } },
+      });
       expect(earliest.errors).toBeUndefined();
     }
-    recordTrust({ attack: 'Input: createdAt filter outside timestamp(3)', tries: 4, outcome: '4 × BAD_USER_INPUT naming the bound', rowsChanged: '0' });
+    recordTrust({
+      attack: 'Input: createdAt filter outside timestamp(3)',
+      tries: 4,
+      outcome: '4 × BAD_USER_INPUT naming the bound',
+      rowsChanged: '0',
+    });
   });
 
   it('a metadata filter that no customer could match (more than 50 conditions, a key or value too long) is BAD_USER_INPUT', async () => {
@@ -95,9 +118,17 @@ describe('values past what their column holds are refused before the database', 
       expect((await t.request(query, { filter: { metadata: conditions(50) } })).errors).toBeUndefined();
       expectBadArgument(await t.request(query, { filter: { metadata: conditions(4000) } }), 'filter.metadata');
       expectBadArgument(await t.request(query, { filter: { metadata: [{ key: 'k'.repeat(41), value: 'v' }] } }), 'filter.metadata.0.key');
-      expectBadArgument(await t.request(query, { filter: { metadata: [{ key: 'k', value: 'v'.repeat(501) }] } }), 'filter.metadata.0.value');
+      expectBadArgument(
+        await t.request(query, { filter: { metadata: [{ key: 'k', value: 'v'.repeat(501) }] } }),
+        'filter.metadata.0.value',
+      );
     }
-    recordTrust({ attack: 'Input: metadata filter of 4,000 conditions / overlong key or value', tries: 6, outcome: '6 × BAD_USER_INPUT', rowsChanged: '0' });
+    recordTrust({
+      attack: 'Input: metadata filter of 4,000 conditions / overlong key or value',
+      tries: 6,
+      outcome: '6 × BAD_USER_INPUT',
+      rowsChanged: '0',
+    });
   });
 
   it('a cursor carrying U+0000 or the year 0000 is BAD_USER_INPUT on "after", not a failed statement', async () => {
@@ -109,13 +140,24 @@ describe('values past what their column holds are refused before the database', 
     };
     const cursors = [
       { orderBy: { field: 'NAME', direction: 'ASC' }, after: await forged({ field: 'NAME', direction: 'ASC' }, ['a\u0000', 'cus_x']) },
-      { orderBy: { field: 'CREATED_AT', direction: 'DESC' }, after: await forged({ field: 'CREATED_AT', direction: 'DESC' }, ['0000-01-01T00:00:00.000Z', 'cus_x']) },
-      { orderBy: { field: 'CREATED_AT', direction: 'DESC' }, after: await forged({ field: 'CREATED_AT', direction: 'DESC' }, ['2020-01-01T00:00:00.000Z', 'cus_\u0000']) },
+      {
+        orderBy: { field: 'CREATED_AT', direction: 'DESC' },
+        after: await forged({ field: 'CREATED_AT', direction: 'DESC' }, ['0000-01-01T00:00:00.000Z', 'cus_x']),
+      },
+      {
+        orderBy: { field: 'CREATED_AT', direction: 'DESC' },
+        after: await forged({ field: 'CREATED_AT', direction: 'DESC' }, ['2020-01-01T00:00:00.000Z', 'cus_\u0000']),
+      },
     ];
     for (const query of [LIST, viaResolvers(LIST)]) {
       for (const variables of cursors) expectBadArgument(await t.request(query, variables), 'after');
     }
-    recordTrust({ attack: 'Input: forged cursors with U+0000 or year 0000', tries: cursors.length * 2, outcome: `${cursors.length * 2} × BAD_USER_INPUT on after`, rowsChanged: '0' });
+    recordTrust({
+      attack: 'Input: forged cursors with U+0000 or year 0000',
+      tries: cursors.length * 2,
+      outcome: `${cursors.length * 2} × BAD_USER_INPUT on after`,
+      rowsChanged: '0',
+    });
   });
 });
 
@@ -123,7 +165,9 @@ describe('metadata keys that are special to JavaScript are stored like any other
   const metadataOf = (json: string) => JSON.parse(json) as Record<string, string>;
 
   async function expectReadBack(id: string, metadata: Record<string, string>) {
-    const entries = Object.entries(metadata).sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, value]) => ({ key, value }));
+    const entries = Object.entries(metadata)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([key, value]) => ({ key, value }));
     for (const query of [READ, viaResolvers(READ)]) {
       const { customer } = (await t.request(query, { id })).data!;
       expect(JSON.stringify(Object.entries(customer.metadata).sort())).toBe(JSON.stringify(Object.entries(metadata).sort()));
@@ -137,7 +181,9 @@ describe('metadata keys that are special to JavaScript are stored like any other
     expect(Object.keys(customer.metadata).sort()).toEqual(['$type', '__proto__', 'constructor', 'toString', 'value']);
     await expectReadBack(customer.id, sent);
 
-    const literal = await t.request('mutation { createCustomer(input: { metadata: { __proto__: "lit", a: "b" } }) { customer { id } userErrors { code } } }');
+    const literal = await t.request(
+      'mutation { createCustomer(input: { metadata: { __proto__: "lit", a: "b" } }) { customer { id } userErrors { code } } }',
+    );
     expect(literal.data?.createCustomer.userErrors).toEqual([]);
     await expectReadBack(literal.data!.createCustomer.customer.id, metadataOf('{"__proto__":"lit","a":"b"}'));
   });
@@ -149,18 +195,29 @@ describe('metadata keys that are special to JavaScript are stored like any other
     await expectReadBack(customer.id, metadataOf('{"a":"b","__proto__":"one"}'));
     await update({ id: customer.id, metadata: metadataOf('{"__proto__":"two","c":"d"}') });
     await expectReadBack(customer.id, metadataOf('{"a":"b","__proto__":"two","c":"d"}'));
-    const events = await t.request('query($id: ID!) { customer(id: $id) { events(first: 1) { edges { node { data } } } } }', { id: customer.id });
+    const events = await t.request('query($id: ID!) { customer(id: $id) { events(first: 1) { edges { node { data } } } } }', {
+      id: customer.id,
+    });
     const changes = events.data!.customer.events.edges[0].node.data.changes;
     expect(Object.keys(changes.metadata.before)).toContain('__proto__');
     expect(changes.metadata.after.__proto__).toBe('two');
     await update({ id: customer.id, metadata: metadataOf('{"__proto__":""}') });
     await expectReadBack(customer.id, { a: 'b', c: 'd' });
-    recordTrust({ attack: 'Input: __proto__ / constructor / $type as metadata keys', tries: 6, outcome: 'stored, read back (compiled and resolvers), merged and removed like any key', rowsChanged: 'as asked', lostWrites: 0 });
+    recordTrust({
+      attack: 'Input: __proto__ / constructor / $type as metadata keys',
+      tries: 6,
+      outcome: 'stored, read back (compiled and resolvers), merged and removed like any key',
+      rowsChanged: 'as asked',
+      lostWrites: 0,
+    });
   });
 });
 
 describe('email uniqueness ignores case and is refused with invisible characters', () => {
-  const TAKEN = { customer: null, userErrors: [{ field: ['input', 'email'], code: 'EMAIL_TAKEN', message: expect.stringContaining('already used') }] };
+  const TAKEN = {
+    customer: null,
+    userErrors: [{ field: ['input', 'email'], code: 'EMAIL_TAKEN', message: expect.stringContaining('already used') }],
+  };
 
   it('case and compatibility variants of a live email are EMAIL_TAKEN on create and update; nothing written', async () => {
     const { customer } = await create({ email: 'norm.x@example.com' });
@@ -174,7 +231,12 @@ describe('email uniqueness ignores case and is refused with invisible characters
     expect(await rowCounts()).toEqual(before);
     // The owner may change the case of its own address.
     expect((await update({ id: customer.id, email: 'Norm.X@Example.com' })).customer.email).toBe('Norm.X@Example.com');
-    recordTrust({ attack: 'Email uniqueness: case / fullwidth variants of a live email', tries: variants.length * 2, outcome: `${variants.length * 2} × EMAIL_TAKEN`, rowsChanged: '0' });
+    recordTrust({
+      attack: 'Email uniqueness: case / fullwidth variants of a live email',
+      tries: variants.length * 2,
+      outcome: `${variants.length * 2} × EMAIL_TAKEN`,
+      rowsChanged: '0',
+    });
   });
 
   it('stays per account and environment, and a deleted customer frees the address in any case', async () => {
@@ -188,26 +250,50 @@ describe('email uniqueness ignores case and is refused with invisible characters
   it('an email with an invisible, format or space character is INVALID naming it', async () => {
     await create({ email: 'hidden.x@example.com' });
     const before = await rowCounts();
-    const hidden = { 'U+200B': 'hidden.x\u200b@example.com', 'U+200D': 'hidden\u200d.x@example.com', 'U+00AD': 'hid\u00adden.x@example.com', 'U+FEFF': '\ufeffhidden.x@example.com', 'U+00A0': 'hidden.x@example.com\u00a0', 'U+2060': 'hidden.x@exa\u2060mple.com', 'U+0020': 'hidden .x@example.com' };
+    const hidden = {
+      'U+200B': 'hidden.x\u200b@example.com',
+      'U+200D': 'hidden\u200d.x@example.com',
+      'U+00AD': 'hid\u00adden.x@example.com',
+      'U+FEFF': '\ufeffhidden.x@example.com',
+      'U+00A0': 'hidden.x@example.com\u00a0',
+      'U+2060': 'hidden.x@exa\u2060mple.com',
+      'U+0020': 'hidden .x@example.com',
+    };
     for (const [codePoint, email] of Object.entries(hidden)) {
       const refused = await create({ email });
-      expect(refused.userErrors, codePoint).toEqual([{ field: ['input', 'email'], code: 'INVALID', message: expect.stringContaining(codePoint) }]);
+      expect(refused.userErrors, codePoint).toEqual([
+        { field: ['input', 'email'], code: 'INVALID', message: expect.stringContaining(codePoint) },
+      ]);
     }
     expect(await rowCounts()).toEqual(before);
-    recordTrust({ attack: 'Email uniqueness: invisible characters (U+200B, U+200D, U+00AD, …)', tries: Object.keys(hidden).length, outcome: `${Object.keys(hidden).length} × INVALID`, rowsChanged: '0' });
+    recordTrust({
+      attack: 'Email uniqueness: invisible characters (U+200B, U+200D, U+00AD, …)',
+      tries: Object.keys(hidden).length,
+      outcome: `${Object.keys(hidden).length} × INVALID`,
+      rowsChanged: '0',
+    });
   });
 
   it('20 concurrent creates of case variants of one email leave exactly one customer', async () => {
     const variants = Array.from({ length: 20 }, (_, i) =>
-      [...'race.x@example.com'].map((c, j) => ((i >> j % 5) & 1 ? c.toUpperCase() : c)).join(''),
+      [...'race.x@example.com'].map((c, j) => ((i >> (j % 5)) & 1 ? c.toUpperCase() : c)).join(''),
     );
     const answers = await Promise.all(variants.map((email) => t.request(CREATE, { input: { email } })));
     expect(answers.every((a) => a.status === 200 && a.errors === undefined)).toBe(true);
     const codes = answers.map((a) => a.data!.createCustomer.userErrors.map((e: { code: string }) => e.code).join(',') || 'ok');
-    expect({ ok: codes.filter((c) => c === 'ok').length, taken: codes.filter((c) => c === 'EMAIL_TAKEN').length }).toEqual({ ok: 1, taken: 19 });
+    expect({ ok: codes.filter((c) => c === 'ok').length, taken: codes.filter((c) => c === 'EMAIL_TAKEN').length }).toEqual({
+      ok: 1,
+      taken: 19,
+    });
     const rows = await t.prisma.customer.findMany({ where: { email: { equals: 'race.x@example.com', mode: 'insensitive' } } });
     expect(rows).toHaveLength(1);
-    recordTrust({ attack: 'Concurrency: 20 creates of case variants of one email', tries: 20, outcome: '1 created, 19 × EMAIL_TAKEN', rowsChanged: '1 customer + 1 event', doubledWrites: 0 });
+    recordTrust({
+      attack: 'Concurrency: 20 creates of case variants of one email',
+      tries: 20,
+      outcome: '1 created, 19 × EMAIL_TAKEN',
+      rowsChanged: '1 customer + 1 event',
+      doubledWrites: 0,
+    });
   });
 
   it('the email filter finds the customer whatever case the caller types, compiled and through the resolvers', async () => {
@@ -215,7 +301,10 @@ describe('email uniqueness ignores case and is refused with invisible characters
     for (const query of [LIST, viaResolvers(LIST)]) {
       for (const email of ['find.me@example.com', 'FIND.ME@EXAMPLE.COM', 'Find.Me@Example.com', '\uff46ind.me@example.com']) {
         const answer = await t.request(query, { filter: { email } });
-        expect(answer.data!.customers.edges.map((e: { node: { id: string } }) => e.node.id), email).toEqual([customer.id]);
+        expect(
+          answer.data!.customers.edges.map((e: { node: { id: string } }) => e.node.id),
+          email,
+        ).toEqual([customer.id]);
       }
       expect((await t.request(query, { filter: { email: 'find.me@example' } })).data!.customers.edges).toEqual([]);
     }
@@ -247,7 +336,10 @@ describe('the migration to case-insensitive emails, on a database holding emails
     const { db, drop } = await databaseBeforeOurs();
     const session = await db.openSession();
     try {
-      await migrate(session, readMigrations().filter((m) => m.name < ours));
+      await migrate(
+        session,
+        readMigrations().filter((m) => m.name < ours),
+      );
       await session.exec(`INSERT INTO "Account" (id, name) VALUES ('acct_1', 'Old data')`);
       await session.exec(`INSERT INTO "Customer" (id, "accountId", env, email, "updatedAt") VALUES
         ('cus_1', 'acct_1', 'TEST', 'dup.x@example.com', now()), ('cus_2', 'acct_1', 'TEST', 'DUP.X@example.com', now()),
@@ -257,11 +349,17 @@ describe('the migration to case-insensitive emails, on a database holding emails
       expect((error as Error).message).toContain(ours);
       expect((error as Error).message).toContain('1 email address(es) are each held by more than one live customer');
       expect((error as Error).message).not.toMatch(/dup\.x/i);
-      const columns = await session.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'Customer' AND column_name = 'emailFolded'`);
+      const columns = await session.query(
+        `SELECT 1 FROM information_schema.columns WHERE table_name = 'Customer' AND column_name = 'emailFolded'`,
+      );
       expect(columns).toEqual([]);
 
       await session.exec(`UPDATE "Customer" SET email = 'dup.y@example.com' WHERE id = 'cus_2'`);
-      expect(await migrate(session)).toEqual(readMigrations().filter((m) => m.name >= ours).map((m) => m.name));
+      expect(await migrate(session)).toEqual(
+        readMigrations()
+          .filter((m) => m.name >= ours)
+          .map((m) => m.name),
+      );
       const folded = await session.query<{ id: string; emailFolded: string }>(`SELECT id, "emailFolded" FROM "Customer" ORDER BY id`);
       expect(folded).toEqual([
         { id: 'cus_1', emailFolded: 'dup.x@example.com' },

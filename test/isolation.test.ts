@@ -37,7 +37,9 @@ const CHILD_TABLES = {
   Event: 'events',
 } as const satisfies Partial<Record<IdType, keyof DemoData>>;
 
-const NODE_FIELDS = (['Customer', ...Object.keys(CHILD_TABLES)] as IdType[]).map((type) => `... on ${graphqlTypeName(type)} { id }`).join(' ');
+const NODE_FIELDS = (['Customer', ...Object.keys(CHILD_TABLES)] as IdType[])
+  .map((type) => `... on ${graphqlTypeName(type)} { id }`)
+  .join(' ');
 /** Seeds whose 4 customers (the last one deleted) have rows of every kind among the live ones. */
 const CUSTOMERS_PER_TENANT = 4;
 const FIRST_SEED = 21;
@@ -50,7 +52,10 @@ const SET_PROBE_VALUES = `mutation($input: UpdateCustomerInput!) { updateCustome
 beforeAll(async () => {
   t = await createTestApp();
   callers = [];
-  for (const [letter, account] of [['A', t.merchant], ['B', t.otherMerchant]] as const) {
+  for (const [letter, account] of [
+    ['A', t.merchant],
+    ['B', t.otherMerchant],
+  ] as const) {
     for (const env of ['TEST', 'LIVE'] as const) {
       const data = demoData(account.accountId, env, CUSTOMERS_PER_TENANT, FIRST_SEED + callers.length);
       await insertDemoData(t.prisma, data);
@@ -64,7 +69,14 @@ beforeAll(async () => {
         metadataValue: `probe-${unique}`,
         invoicePrefix: `P${unique.toUpperCase().slice(0, 8)}`,
       };
-      callers.push({ name: `${letter}/${env}`, accountId: account.accountId, env, key: env === 'TEST' ? account.testKey : account.liveKey, data, probe });
+      callers.push({
+        name: `${letter}/${env}`,
+        accountId: account.accountId,
+        env,
+        key: env === 'TEST' ? account.testKey : account.liveKey,
+        data,
+        probe,
+      });
     }
   }
   for (const caller of callers) {
@@ -73,7 +85,11 @@ beforeAll(async () => {
     expect((await t.request(SET_PROBE_VALUES, { input }, { key: caller.key })).data?.updateCustomer.userErrors).toEqual([]);
     // A tombstone in every tenant: deleted customers must stay as invisible to others as live ones.
     const last = caller.data.customers.at(-1)!.id;
-    const deleted = await t.request('mutation($id: ID!) { deleteCustomer(input: { id: $id }) { userErrors { code } } }', { id: last }, { key: caller.key });
+    const deleted = await t.request(
+      'mutation($id: ID!) { deleteCustomer(input: { id: $id }) { userErrors { code } } }',
+      { id: last },
+      { key: caller.key },
+    );
     expect(deleted.data?.deleteCustomer.userErrors).toEqual([]);
   }
 });
@@ -112,7 +128,10 @@ async function expectSameAsUnknown(observer: Caller, values: string[], probe: Pr
   const unknown = values.map(unknownLike);
   const foreign = await raw(observer.key, probe(values));
   const nowhere = await raw(observer.key, probe(unknown));
-  expect({ status: foreign.status, body: masked(foreign.text, values), statements: foreign.statements }, `${observer.name} ${context}`).toEqual({
+  expect(
+    { status: foreign.status, body: masked(foreign.text, values), statements: foreign.statements },
+    `${observer.name} ${context}`,
+  ).toEqual({
     status: nowhere.status,
     body: masked(nowhere.text, unknown),
     statements: nowhere.statements,
@@ -125,7 +144,8 @@ async function expectInvisible(owner: Caller, values: string[], probe: Probe, ow
   expect(own.status).toBe(200);
   for (const expected of ownerSees) expect(own.text, `${owner.name} sees its own`).toContain(expected);
   const observers = callers.filter((c) => c !== owner);
-  for (const observer of observers) await expectSameAsUnknown(observer, values, probe, `probing ${owner.name}: ${probe(values).query.slice(0, 70)}`);
+  for (const observer of observers)
+    await expectSameAsUnknown(observer, values, probe, `probing ${owner.name}: ${probe(values).query.slice(0, 70)}`);
   return observers.length;
 }
 
@@ -160,7 +180,10 @@ describe('reads of another account or environment answer as for a value that exi
         ids.push(row!.id);
       }
       for (const id of ids) {
-        const query: Probe = ([probed]) => ({ query: `query($id: ID!) { node(id: $id) { __typename ${NODE_FIELDS} } }`, variables: { id: probed } });
+        const query: Probe = ([probed]) => ({
+          query: `query($id: ID!) { node(id: $id) { __typename ${NODE_FIELDS} } }`,
+          variables: { id: probed },
+        });
         probes.add(await expectInvisible(owner, [id], query, [`"id":"${id}"`]));
       }
     }
@@ -173,7 +196,10 @@ describe('reads of another account or environment answer as for a value that exi
       const live = owner.probe.id;
       const ofLive = (rows: { id: string; customerId: string }[]) => rows.find((r) => r.customerId === live)?.id ?? rows[0].id;
       const ids = [live, ofLive(owner.data.subscriptions), ofLive(owner.data.invoices), ofLive(owner.data.entities)];
-      const nodes: Probe = (probed) => ({ query: `query($ids: [ID!]!) { nodes(ids: $ids) { __typename ${NODE_FIELDS} } }`, variables: { ids: probed } });
+      const nodes: Probe = (probed) => ({
+        query: `query($ids: [ID!]!) { nodes(ids: $ids) { __typename ${NODE_FIELDS} } }`,
+        variables: { ids: probed },
+      });
       probes.add(await expectInvisible(owner, ids, nodes, [`"id":"${live}"`]));
       const entities: Probe = (probed) => ({
         query: `query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on Customer { id email } ... on PlanSubscription { id } ... on Invoice { id } ... on Entity { id } } }`,
@@ -186,10 +212,12 @@ describe('reads of another account or environment answer as for a value that exi
 
   it('customers(filter): email, search by name, email, externalId and company, metadata, includeDeleted', async () => {
     const probes = tally('Isolation: customers(filter) by email, search, metadata, includeDeleted');
-    const list = (filter: string): Probe => ([v]) => ({
-      query: `query($v: String!) { customers(first: 50, filter: ${filter}) { totalCount edges { node { id email } } } }`,
-      variables: { v },
-    });
+    const list =
+      (filter: string): Probe =>
+      ([v]) => ({
+        query: `query($v: String!) { customers(first: 50, filter: ${filter}) { totalCount edges { node { id email } } } }`,
+        variables: { v },
+      });
     for (const owner of callers) {
       const { id, email, name, externalId, companyName, metadataValue } = owner.probe;
       const cases: [string, string][] = [
@@ -206,23 +234,48 @@ describe('reads of another account or environment answer as for a value that exi
     probes.record();
   });
 
-  it('every nested field of a caller\'s own customers holds only its own objects, even where rows point across tenants', async () => {
+  it("every nested field of a caller's own customers holds only its own objects, even where rows point across tenants", async () => {
     const [a, , b] = callers;
     // A row the API cannot write, planted to prove the loaders check the tenant, not only the link.
     await t.prisma.referral.create({
-      data: { id: newId('Referral'), customerId: a.probe.id, programId: 'planted', code: 'PLANTED', referredCustomerId: b.probe.id, rewardId: b.data.rewards[0].id },
+      data: {
+        id: newId('Referral'),
+        customerId: a.probe.id,
+        programId: 'planted',
+        code: 'PLANTED',
+        referredCustomerId: b.probe.id,
+        rewardId: b.data.rewards[0].id,
+      },
     });
     for (const caller of callers) {
       const own = await idsOfTenant(caller);
-      const response = await raw(caller.key, { query: `{ customers(first: 10, filter: { includeDeleted: true }) { edges { node { ${EVERY_FIELD} } } } }`, variables: {} });
+      const response = await raw(caller.key, {
+        query: `{ customers(first: 10, filter: { includeDeleted: true }) { edges { node { ${EVERY_FIELD} } } } }`,
+        variables: {},
+      });
       expect(response.status).toBe(200);
-      const seen = new Set([...response.text.matchAll(/"((?:cus|sub|pur|bal|inv|ch|ent|trl|rwd|ref|pm|evt)_[0-9A-Za-z]{24})"/g)].map((m) => m[1]));
+      const seen = new Set(
+        [...response.text.matchAll(/"((?:cus|sub|pur|bal|inv|ch|ent|trl|rwd|ref|pm|evt)_[0-9A-Za-z]{24})"/g)].map((m) => m[1]),
+      );
       expect(seen.size).toBeGreaterThan(20);
-      expect([...seen].filter((id) => !own.has(id)), caller.name).toEqual([]);
+      expect(
+        [...seen].filter((id) => !own.has(id)),
+        caller.name,
+      ).toEqual([]);
     }
-    const planted = await t.request('query($id: ID!) { customer(id: $id) { referrals { code referredCustomer { id } reward { id } } } }', { id: a.probe.id }, { key: a.key });
+    const planted = await t.request(
+      'query($id: ID!) { customer(id: $id) { referrals { code referredCustomer { id } reward { id } } } }',
+      { id: a.probe.id },
+      { key: a.key },
+    );
     expect(planted.data?.customer.referrals).toContainEqual({ code: 'PLANTED', referredCustomer: null, reward: null });
-    recordTrust({ attack: 'Isolation: every nested field, incl. a planted cross-tenant referral', tries: callers.length, outcome: 'only own ids; planted link reads null', rowsChanged: '0', crossTenantReads: 0 });
+    recordTrust({
+      attack: 'Isolation: every nested field, incl. a planted cross-tenant referral',
+      tries: callers.length,
+      outcome: 'only own ids; planted link reads null',
+      rowsChanged: '0',
+      crossTenantReads: 0,
+    });
   });
 });
 
@@ -256,15 +309,18 @@ describe('writes to another account or environment answer as for an id that exis
     });
     const before = await snapshot();
     const update: Probe = ([id]) => ({
-      query: 'mutation($id: ID!) { updateCustomer(input: { id: $id, name: "Taken over", metadata: { owner: "me" } }) { customer { id name } userErrors { field code message } } }',
+      query:
+        'mutation($id: ID!) { updateCustomer(input: { id: $id, name: "Taken over", metadata: { owner: "me" } }) { customer { id name } userErrors { field code message } } }',
       variables: { id },
     });
     const staleUpdate: Probe = ([id]) => ({
-      query: 'mutation($id: ID!) { updateCustomer(input: { id: $id, expectedVersion: 999, name: "Taken over" }) { customer { id } userErrors { field code message } } }',
+      query:
+        'mutation($id: ID!) { updateCustomer(input: { id: $id, expectedVersion: 999, name: "Taken over" }) { customer { id } userErrors { field code message } } }',
       variables: { id },
     });
     const staleDelete: Probe = ([id]) => ({
-      query: 'mutation($id: ID!) { deleteCustomer(input: { id: $id, expectedVersion: 999 }) { deletedCustomerId userErrors { field code message } } }',
+      query:
+        'mutation($id: ID!) { deleteCustomer(input: { id: $id, expectedVersion: 999 }) { deletedCustomerId userErrors { field code message } } }',
       variables: { id },
     });
     const remove: Probe = ([id]) => ({
@@ -287,7 +343,7 @@ describe('writes to another account or environment answer as for an id that exis
     probes.record();
   });
 
-  it('createCustomer with another tenant\'s email and externalId succeeds: uniqueness never reveals them', async () => {
+  it("createCustomer with another tenant's email and externalId succeeds: uniqueness never reveals them", async () => {
     const probes = tally('Isolation: createCustomer reusing a foreign email and externalId', {
       outcome: 'accepted, as a new email would be (the owner gets EMAIL_TAKEN)',
       rowsChanged: "0 of the owner's (1 customer in the prober's own tenant each, deleted again)",
@@ -299,13 +355,21 @@ describe('writes to another account or environment answer as for an id that exis
         { key: caller.key },
       );
     for (const owner of callers) {
-      expect((await create(owner, owner.probe.email, `${owner.probe.externalId}x`)).data?.createCustomer.userErrors).toEqual([{ code: 'EMAIL_TAKEN' }]);
-      expect((await create(owner, `x${owner.probe.email}`, owner.probe.externalId)).data?.createCustomer.userErrors).toEqual([{ code: 'EXTERNAL_ID_TAKEN' }]);
+      expect((await create(owner, owner.probe.email, `${owner.probe.externalId}x`)).data?.createCustomer.userErrors).toEqual([
+        { code: 'EMAIL_TAKEN' },
+      ]);
+      expect((await create(owner, `x${owner.probe.email}`, owner.probe.externalId)).data?.createCustomer.userErrors).toEqual([
+        { code: 'EXTERNAL_ID_TAKEN' },
+      ]);
       for (const observer of callers.filter((c) => c !== owner)) {
         const created = await create(observer, owner.probe.email, owner.probe.externalId);
         expect(created.data?.createCustomer.userErrors, `${observer.name} reusing ${owner.name}'s email and externalId`).toEqual([]);
         // Free it again, so the next observer's probe of this owner starts from the same state.
-        await t.request('mutation($id: ID!) { deleteCustomer(input: { id: $id }) { userErrors { code } } }', { id: created.data?.createCustomer.customer.id }, { key: observer.key });
+        await t.request(
+          'mutation($id: ID!) { deleteCustomer(input: { id: $id }) { userErrors { code } } }',
+          { id: created.data?.createCustomer.customer.id },
+          { key: observer.key },
+        );
         probes.add(1);
       }
     }
@@ -314,7 +378,11 @@ describe('writes to another account or environment answer as for an id that exis
 
   it('invoicePrefix is unique per account: free across accounts, shared by the two environments of one account (by design)', async () => {
     const create = (caller: Caller, invoicePrefix: string) =>
-      t.request('mutation($p: String) { createCustomer(input: { invoicePrefix: $p }) { userErrors { code } } }', { p: invoicePrefix }, { key: caller.key });
+      t.request(
+        'mutation($p: String) { createCustomer(input: { invoicePrefix: $p }) { userErrors { code } } }',
+        { p: invoicePrefix },
+        { key: caller.key },
+      );
     const [aTest, aLive, bTest, bLive] = callers;
     expect((await create(bTest, aLive.probe.invoicePrefix)).data?.createCustomer.userErrors).toEqual([]);
     expect((await create(bLive, aTest.probe.invoicePrefix)).data?.createCustomer.userErrors).toEqual([]);
@@ -323,10 +391,14 @@ describe('writes to another account or environment answer as for an id that exis
 
   it('an Idempotency-Key of one tenant means nothing to another', async () => {
     const create = (caller: Caller, name: string) =>
-      t.request('mutation($name: String) { createCustomer(input: { name: $name }) { customer { id name } userErrors { code } } }', { name }, {
-        key: caller.key,
-        headers: { 'idempotency-key': 'the-same-key-everywhere' },
-      });
+      t.request(
+        'mutation($name: String) { createCustomer(input: { name: $name }) { customer { id name } userErrors { code } } }',
+        { name },
+        {
+          key: caller.key,
+          headers: { 'idempotency-key': 'the-same-key-everywhere' },
+        },
+      );
     const first = await create(callers[0], 'First');
     expect(first.data?.createCustomer.userErrors).toEqual([]);
     for (const other of callers.slice(1)) {
@@ -336,6 +408,12 @@ describe('writes to another account or environment answer as for an id that exis
       // The key is now the other tenant's own, for its own input.
       expect((await create(other, 'Other')).data?.createCustomer.userErrors).toEqual([{ code: 'IDEMPOTENCY_KEY_REUSED' }]);
     }
-    recordTrust({ attack: 'Isolation: one Idempotency-Key used by all 4 tenants', tries: callers.length, outcome: 'each tenant its own customer; no replay across tenants', rowsChanged: '4 customers (1 each, as asked)', crossTenantReads: 0 });
+    recordTrust({
+      attack: 'Isolation: one Idempotency-Key used by all 4 tenants',
+      tries: callers.length,
+      outcome: 'each tenant its own customer; no replay across tenants',
+      rowsChanged: '4 customers (1 each, as asked)',
+      crossTenantReads: 0,
+    });
   });
 });

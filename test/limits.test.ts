@@ -77,7 +77,10 @@ describe('document limits (values in src/limits.ts)', () => {
   it(`directives: ${DEFAULT_LIMITS.maxDirectives} answer, one more is MAX_DIRECTIVES_EXCEEDED`, async () => {
     const fields = ['id', 'name', 'email', 'phone', 'description', 'companyName', 'taxId', 'locale', 'currency', 'version', 'createdAt'];
     const directives = (n: number) => {
-      const marked = Array.from({ length: n }, (_, i) => `${fields[Math.floor(i / 2)]} ${i % 2 ? '@skip(if: false)' : '@include(if: true)'}`);
+      const marked = Array.from(
+        { length: n },
+        (_, i) => `${fields[Math.floor(i / 2)]} ${i % 2 ? '@skip(if: false)' : '@include(if: true)'}`,
+      );
       return `{ customers(first: 1) { edges { node { ${marked.join(' ')} } } } }`;
     };
     expectAnswered(await t.request(directives(DEFAULT_LIMITS.maxDirectives)));
@@ -87,7 +90,9 @@ describe('document limits (values in src/limits.ts)', () => {
   it('field suggestions are hidden, in the document and in variables', async () => {
     const field = await t.request('{ customers { edges { node { emial } } } }');
     expectRefused(field, 'GRAPHQL_VALIDATION_FAILED');
-    const variable = await t.request('mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id } } }', { input: { emial: 'a@example.com' } });
+    const variable = await t.request('mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id } } }', {
+      input: { emial: 'a@example.com' },
+    });
     expectRefused(variable, 'BAD_USER_INPUT');
     for (const response of [field, variable]) {
       expect(response.errors![0].message).toContain('[Suggestion hidden]');
@@ -97,7 +102,8 @@ describe('document limits (values in src/limits.ts)', () => {
 });
 
 describe('page-size-aware cost limit', () => {
-  const HUGE = '{ customers(first: 100) { edges { node { invoices(first: 100) { edges { node { id } } } charges(first: 100) { edges { node { id } } } events(first: 100) { edges { node { id } } } } } } }';
+  const HUGE =
+    '{ customers(first: 100) { edges { node { invoices(first: 100) { edges { node { id } } } charges(first: 100) { edges { node { id } } } events(first: 100) { edges { node { id } } } } } } }';
 
   it('refuses 100 customers × (100 invoices + 100 charges + 100 events) before it runs, with literals or variables', async () => {
     const refused = await t.countStatements(async () => expectRefused(await t.request(HUGE), 'COST_LIMIT_EXCEEDED'));
@@ -132,7 +138,12 @@ describe('request body size', () => {
   const post = (body: BodyInit, headers: Record<string, string> = {}) =>
     t.app.fetch('http://localhost/graphql', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${t.merchant.testKey}`, ...headers },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json',
+        authorization: `Bearer ${t.merchant.testKey}`,
+        ...headers,
+      },
       body,
       ...({ duplex: 'half' } as object),
     });
@@ -220,7 +231,14 @@ describe('introspection', () => {
 afterAll(() => {
   const tries = Object.values(refusals).reduce((a, b) => a + b, 0);
   if (tries) {
-    const outcome = Object.entries(refusals).map(([code, n]) => `${n} × ${code}`).join(', ');
-    recordTrust({ attack: 'Limits: depth, aliases, tokens, directives, cost, body size, timeout, introspection', tries, outcome: `4xx: ${outcome}`, rowsChanged: '0' });
+    const outcome = Object.entries(refusals)
+      .map(([code, n]) => `${n} × ${code}`)
+      .join(', ');
+    recordTrust({
+      attack: 'Limits: depth, aliases, tokens, directives, cost, body size, timeout, introspection',
+      tries,
+      outcome: `4xx: ${outcome}`,
+      rowsChanged: '0',
+    });
   }
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { get_dmmf } from '@prisma/prisma-schema-wasm';
@@ -38,7 +38,16 @@ function expectedType(field: DmmfField): string {
   const base =
     field.kind === 'enum'
       ? `"${field.type}"`
-      : ({ String: 'text', Int: 'integer', BigInt: 'bigint', Boolean: 'boolean', DateTime: 'timestamp(3) without time zone', Json: 'jsonb' } as Record<string, string>)[field.type];
+      : (
+          {
+            String: 'text',
+            Int: 'integer',
+            BigInt: 'bigint',
+            Boolean: 'boolean',
+            DateTime: 'timestamp(3) without time zone',
+            Json: 'jsonb',
+          } as Record<string, string>
+        )[field.type];
   return field.isList ? `${base}[]` : base;
 }
 
@@ -90,7 +99,13 @@ describe('migrations', () => {
   });
 
   it('record one row per migration folder with the sha256 of its file, as Prisma does', async () => {
-    const rows = await session.query<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number; rolled_back_at: Date | null }>(
+    const rows = await session.query<{
+      migration_name: string;
+      checksum: string;
+      finished_at: Date | null;
+      applied_steps_count: number;
+      rolled_back_at: Date | null;
+    }>(
       'SELECT migration_name, checksum, finished_at, applied_steps_count, rolled_back_at FROM "_prisma_migrations" ORDER BY migration_name',
     );
     const folders = readMigrations();
@@ -98,7 +113,9 @@ describe('migrations', () => {
     expect(rows.map((r) => r.migration_name)).toEqual(folders.map((m) => m.name));
     for (const folder of folders) {
       const row = rows.find((r) => r.migration_name === folder.name)!;
-      const fileHash = createHash('sha256').update(readFileSync(join(MIGRATIONS_DIR, folder.name, 'migration.sql'))).digest('hex');
+      const fileHash = createHash('sha256')
+        .update(readFileSync(join(MIGRATIONS_DIR, folder.name, 'migration.sql')))
+        .digest('hex');
       expect(row.checksum).toBe(fileHash);
       expect(row.finished_at).not.toBeNull();
       expect(row.rolled_back_at).toBeNull();
@@ -112,7 +129,13 @@ describe('migrations', () => {
   });
 
   it('leave every table, column, type, nullability and default as schema.prisma says', async () => {
-    const columns = await session.query<{ table_name: string; column_name: string; type: string; not_null: boolean; column_default: string | null }>(
+    const columns = await session.query<{
+      table_name: string;
+      column_name: string;
+      type: string;
+      not_null: boolean;
+      column_default: string | null;
+    }>(
       `SELECT c.relname AS table_name, a.attname AS column_name, format_type(a.atttypid, a.atttypmod) AS type,
               a.attnotnull AS not_null, pg_get_expr(d.adbin, d.adrelid) AS column_default
          FROM pg_attribute a
@@ -163,7 +186,9 @@ describe('migrations', () => {
       const definition = actual.get(name)!.replace(/ ON (public|\w+)\./, ' ON ');
       const unique = index.type === 'normal' ? '' : 'UNIQUE ';
       const where = predicate ? ` WHERE (${predicate})` : '';
-      expect(definition, name).toBe(`CREATE ${unique}INDEX "${name}" ON ${quote(index.model)} USING btree (${indexColumnsSql(index)})${where}`);
+      expect(definition, name).toBe(
+        `CREATE ${unique}INDEX "${name}" ON ${quote(index.model)} USING btree (${indexColumnsSql(index)})${where}`,
+      );
     }
   });
 
@@ -193,29 +218,30 @@ describe('migrations', () => {
 });
 
 // Two connections need a server; the embedded database is one connection by nature.
-if (onPostgres) describe('migrations from two connections at once', () => {
-  it('apply each migration exactly once', async () => {
-    const { default: pg } = await import('pg');
-    const { openDatabase } = await import('../src/db.ts');
-    const serverUrl = process.env.DATABASE_URL!;
-    const name = `cg_test_race_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    const dbs = await Promise.all([openDatabase({ databaseUrl: url.toString() }), openDatabase({ databaseUrl: url.toString() })]);
-    try {
-      const sessions = await Promise.all(dbs.map((db) => db.openSession()));
-      const results = await Promise.all(sessions.map((s) => migrate(s)));
-      expect(results.flat().sort()).toEqual(readMigrations().map((m) => m.name));
-      const rows = await sessions[0].query<{ count: string }>('SELECT count(*)::text AS count FROM "_prisma_migrations"');
-      expect(Number(rows[0].count)).toBe(readMigrations().length);
-      await Promise.all(sessions.map((s) => s.release()));
-    } finally {
-      await Promise.all(dbs.map((db) => db.close()));
-      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await admin.end();
-    }
+if (onPostgres)
+  describe('migrations from two connections at once', () => {
+    it('apply each migration exactly once', async () => {
+      const { default: pg } = await import('pg');
+      const { openDatabase } = await import('../src/db.ts');
+      const serverUrl = process.env.DATABASE_URL!;
+      const name = `cg_test_race_${Date.now()}`;
+      const admin = new pg.Client({ connectionString: serverUrl });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE "${name}"`);
+      const url = new URL(serverUrl);
+      url.pathname = `/${name}`;
+      const dbs = await Promise.all([openDatabase({ databaseUrl: url.toString() }), openDatabase({ databaseUrl: url.toString() })]);
+      try {
+        const sessions = await Promise.all(dbs.map((db) => db.openSession()));
+        const results = await Promise.all(sessions.map((s) => migrate(s)));
+        expect(results.flat().sort()).toEqual(readMigrations().map((m) => m.name));
+        const rows = await sessions[0].query<{ count: string }>('SELECT count(*)::text AS count FROM "_prisma_migrations"');
+        expect(Number(rows[0].count)).toBe(readMigrations().length);
+        await Promise.all(sessions.map((s) => s.release()));
+      } finally {
+        await Promise.all(dbs.map((db) => db.close()));
+        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await admin.end();
+      }
+    });
   });
-});

@@ -43,8 +43,11 @@ describe('statementTimeoutMs', () => {
   });
   afterAll(() => database.drop());
 
-  it('on PostgreSQL has the server cancel a statement of the pool that runs longer, read or Prisma\'s; PGlite has no limit', async () => {
-    const statements = [() => database.db.read('SELECT 1 AS n FROM pg_sleep(0.5)', []), () => database.db.prisma.$queryRaw`SELECT 1 AS n FROM pg_sleep(0.5)`];
+  it("on PostgreSQL has the server cancel a statement of the pool that runs longer, read or Prisma's; PGlite has no limit", async () => {
+    const statements = [
+      () => database.db.read('SELECT 1 AS n FROM pg_sleep(0.5)', []),
+      () => database.db.prisma.$queryRaw`SELECT 1 AS n FROM pg_sleep(0.5)`,
+    ];
     for (const statement of statements) {
       if (onPostgres) await expect(statement()).rejects.toThrow(/statement timeout/);
       else await expect(statement()).resolves.toHaveLength(1);

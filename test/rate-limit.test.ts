@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, type Limits, limitsFromEnv } from '../src/limits.ts';
-import { createTestApp, onPostgres, type GraphQLResponse, type TestApp } from './helpers.ts';
+import { createTestApp, type GraphQLResponse, onPostgres, type TestApp } from './helpers.ts';
 import { post, type ServerProcess, startServerProcess } from './support/server-process.ts';
 import { recordTrust } from './support/trust-record.ts';
 

@@ -21,7 +21,9 @@ beforeAll(async () => {
   t = await createTestApp({ logger: createLogger({ write: (line: string) => void logLines.push(line) }) });
   const created = await t.request('mutation { createCustomer(input: { name: "Plans" }) { customer { id } } }');
   customerId = created.data!.createCustomer.customer.id;
-  const entity = await t.prisma.entity.create({ data: { id: newId('Entity'), customerId, externalId: 'seat-1', name: 'Seat', featureId: 'seats' } });
+  const entity = await t.prisma.entity.create({
+    data: { id: newId('Entity'), customerId, externalId: 'seat-1', name: 'Seat', featureId: 'seats' },
+  });
   ownSubscription = newId('Subscription');
   seatSubscription = newId('Subscription');
   await t.prisma.subscription.createMany({
@@ -49,8 +51,14 @@ describe('the schema', () => {
   });
 
   it.each([
-    ['@apollo/composition', (typeDefs: DocumentNode) => composeWithApollo([{ name: 'customers', typeDefs, url: 'http://customers.invalid/graphql' }])],
-    ['@theguild/federation-composition', (typeDefs: DocumentNode) => composeWithGuild([{ name: 'customers', typeDefs, url: 'http://customers.invalid/graphql' }])],
+    [
+      '@apollo/composition',
+      (typeDefs: DocumentNode) => composeWithApollo([{ name: 'customers', typeDefs, url: 'http://customers.invalid/graphql' }]),
+    ],
+    [
+      '@theguild/federation-composition',
+      (typeDefs: DocumentNode) => composeWithGuild([{ name: 'customers', typeDefs, url: 'http://customers.invalid/graphql' }]),
+    ],
   ])('composes, with %s, into a supergraph without a subscription root', async (_composer, compose) => {
     const { data } = await t.request<{ _service: { sdl: string } }>('{ _service { sdl } }');
     const result = compose(parse(data!._service.sdl));
@@ -87,7 +95,11 @@ describe('a subscription operation', () => {
   const authorization = () => `Bearer ${t.merchant.testKey}`;
   const post = (accept: string) => ({
     url: 'http://localhost/graphql',
-    init: { method: 'POST', headers: { authorization: authorization(), 'content-type': 'application/json', accept }, body: JSON.stringify({ query: SUBSCRIPTION }) },
+    init: {
+      method: 'POST',
+      headers: { authorization: authorization(), 'content-type': 'application/json', accept },
+      body: JSON.stringify({ query: SUBSCRIPTION }),
+    },
   });
   const get = (accept: string) => ({
     url: `http://localhost/graphql?query=${encodeURIComponent(SUBSCRIPTION)}`,
@@ -101,17 +113,23 @@ describe('a subscription operation', () => {
     'GET, Accept: text/event-stream': () => get('text/event-stream'),
   };
 
-  it.each(Object.entries(requests))('is refused with 400 SUBSCRIPTIONS_NOT_SUPPORTED over %s, and nothing logged', async (_how, request) => {
-    const { url, init } = request();
-    const response = await t.app.fetch(url, init);
-    const text = await response.text();
-    expect(response.status).toBe(400);
-    // Over text/event-stream the answer is one `next` event carrying the errors.
-    const body = JSON.parse(/^data: (\{.*\})$/m.exec(text)?.[1] ?? text) as { data?: unknown; errors: { extensions?: { code?: string } }[] };
-    expect(body.errors.map((error) => error.extensions?.code)).toEqual(['SUBSCRIPTIONS_NOT_SUPPORTED']);
-    expect(body.data).toBeUndefined();
-    expectNothingLogged();
-  });
+  it.each(Object.entries(requests))(
+    'is refused with 400 SUBSCRIPTIONS_NOT_SUPPORTED over %s, and nothing logged',
+    async (_how, request) => {
+      const { url, init } = request();
+      const response = await t.app.fetch(url, init);
+      const text = await response.text();
+      expect(response.status).toBe(400);
+      // Over text/event-stream the answer is one `next` event carrying the errors.
+      const body = JSON.parse(/^data: (\{.*\})$/m.exec(text)?.[1] ?? text) as {
+        data?: unknown;
+        errors: { extensions?: { code?: string } }[];
+      };
+      expect(body.errors.map((error) => error.extensions?.code)).toEqual(['SUBSCRIPTIONS_NOT_SUPPORTED']);
+      expect(body.data).toBeUndefined();
+      expectNothingLogged();
+    },
+  );
 
   it('is refused the same way for a field that exists only on a query', async () => {
     const { status, errors } = await t.request('subscription { customers(first: 1) { totalCount } }');
@@ -137,10 +155,13 @@ describe('a plan subscription', () => {
   }
 
   it('answers __typename PlanSubscription through node(id) and nodes(ids)', async () => {
-    const { data, errors } = await t.request('query($id: ID!, $ids: [ID!]!) { node(id: $id) { __typename id ... on PlanSubscription { planId } } nodes(ids: $ids) { __typename id } }', {
-      id: ownSubscription,
-      ids: [seatSubscription, ownSubscription],
-    });
+    const { data, errors } = await t.request(
+      'query($id: ID!, $ids: [ID!]!) { node(id: $id) { __typename id ... on PlanSubscription { planId } } nodes(ids: $ids) { __typename id } }',
+      {
+        id: ownSubscription,
+        ids: [seatSubscription, ownSubscription],
+      },
+    );
     expect(errors).toBeUndefined();
     expect(data).toEqual({
       node: { __typename: 'PlanSubscription', id: ownSubscription, planId: 'pro' },
@@ -152,9 +173,12 @@ describe('a plan subscription', () => {
   });
 
   it('answers __typename PlanSubscription through _entities', async () => {
-    const { data, errors } = await t.request('query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on PlanSubscription { id planId } } }', {
-      r: [{ __typename: 'PlanSubscription', id: seatSubscription }],
-    });
+    const { data, errors } = await t.request(
+      'query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on PlanSubscription { id planId } } }',
+      {
+        r: [{ __typename: 'PlanSubscription', id: seatSubscription }],
+      },
+    );
     expect(errors).toBeUndefined();
     expect(data!._entities).toEqual([{ __typename: 'PlanSubscription', id: seatSubscription, planId: 'seat' }]);
   });

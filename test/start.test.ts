@@ -134,7 +134,18 @@ describe('seeding', () => {
     try {
       await seedDemo(db.prisma);
       const p = db.prisma;
-      for (const count of [p.subscription.count(), p.purchase.count(), p.balance.count(), p.invoice.count(), p.charge.count(), p.entity.count(), p.trialUsed.count(), p.reward.count(), p.referral.count(), p.paymentMethod.count()]) {
+      for (const count of [
+        p.subscription.count(),
+        p.purchase.count(),
+        p.balance.count(),
+        p.invoice.count(),
+        p.charge.count(),
+        p.entity.count(),
+        p.trialUsed.count(),
+        p.reward.count(),
+        p.referral.count(),
+        p.paymentMethod.count(),
+      ]) {
         expect(await count).toBeGreaterThan(5);
       }
       const statuses = await p.subscription.groupBy({ by: ['status'], _count: true });

@@ -38,14 +38,39 @@ async function insertCustomersWithEverything(accountId: string) {
   for (let i = 0; i < CUSTOMERS; i++) {
     const id = newId('Customer');
     const createdAt = new Date(Date.UTC(2025, 0, 1) + i * 60_000);
-    customers.push({ id, accountId, env: 'TEST', name: `Customer ${i}`, email: `c${i}@example.com`, currency: 'EUR', createdAt, updatedAt: createdAt });
+    customers.push({
+      id,
+      accountId,
+      env: 'TEST',
+      name: `Customer ${i}`,
+      email: `c${i}@example.com`,
+      currency: 'EUR',
+      createdAt,
+      updatedAt: createdAt,
+    });
     events.push({ id: newId('Event'), accountId, env: 'TEST', customerId: id, type: 'CUSTOMER_CREATED', createdAt });
     const entityId = newId('Entity');
     entities.push({ id: entityId, customerId: id, externalId: 'workspace_1', createdAt });
     for (const owner of [null, entityId]) {
-      subscriptions.push({ id: newId('Subscription'), customerId: id, entityId: owner, planId: 'pro', status: 'ACTIVE', startedAt: createdAt, createdAt });
+      subscriptions.push({
+        id: newId('Subscription'),
+        customerId: id,
+        entityId: owner,
+        planId: 'pro',
+        status: 'ACTIVE',
+        startedAt: createdAt,
+        createdAt,
+      });
       purchases.push({ id: newId('Purchase'), customerId: id, entityId: owner, planId: 'credits', status: 'ACTIVE', createdAt });
-      balances.push({ id: newId('Balance'), customerId: id, entityId: owner, featureId: 'api_calls', interval: 'MONTH', granted: 100n, createdAt });
+      balances.push({
+        id: newId('Balance'),
+        customerId: id,
+        entityId: owner,
+        featureId: 'api_calls',
+        interval: 'MONTH',
+        granted: 100n,
+        createdAt,
+      });
     }
     for (let n = 0; n < 2; n++) {
       const invoiceId = newId('Invoice');
@@ -54,10 +79,37 @@ async function insertCustomersWithEverything(accountId: string) {
     }
     trialsUsed.push({ id: newId('TrialUsed'), customerId: id, planId: 'pro', createdAt });
     const rewardId = newId('Reward');
-    rewards.push({ id: rewardId, customerId: id, code: 'WELCOME', type: 'FIXED_DISCOUNT', amountOff: 500n, currency: 'EUR', duration: 'ONCE', createdAt });
+    rewards.push({
+      id: rewardId,
+      customerId: id,
+      code: 'WELCOME',
+      type: 'FIXED_DISCOUNT',
+      amountOff: 500n,
+      currency: 'EUR',
+      duration: 'ONCE',
+      createdAt,
+    });
     const referred = customers[i - 1]?.id ?? null;
-    referrals.push({ id: newId('Referral'), customerId: id, programId: 'friends', code: `REF${i}`, referredCustomerId: referred, rewardId, createdAt });
-    paymentMethods.push({ id: newId('PaymentMethod'), customerId: id, type: 'CARD', isDefault: true, cardBrand: 'visa', cardLast4: '4242', cardExpMonth: 1, cardExpYear: 2030, createdAt });
+    referrals.push({
+      id: newId('Referral'),
+      customerId: id,
+      programId: 'friends',
+      code: `REF${i}`,
+      referredCustomerId: referred,
+      rewardId,
+      createdAt,
+    });
+    paymentMethods.push({
+      id: newId('PaymentMethod'),
+      customerId: id,
+      type: 'CARD',
+      isDefault: true,
+      cardBrand: 'visa',
+      cardLast4: '4242',
+      cardExpMonth: 1,
+      cardExpYear: 2030,
+      createdAt,
+    });
   }
   const { prisma } = t;
   await prisma.customer.createMany({ data: customers });
@@ -103,7 +155,7 @@ describe('SQL statements per bench request', () => {
     expect(await statementsOf(viaResolvers(CUSTOMERS_PAGE), { first: 20 })).toBe(2);
   });
 
-  it('C: customer(id) with every nested field, in the customer\'s own statement', async () => {
+  it("C: customer(id) with every nested field, in the customer's own statement", async () => {
     // customer(id) reads its relations by the argument id with the customer (startRelationReads).
     expect(await statementsOf(CUSTOMER_BY_ID, { id: customerIds[42] })).toBe(1);
   });
@@ -111,7 +163,8 @@ describe('SQL statements per bench request', () => {
   it('D: a page deep in the list costs what the first page costs', async () => {
     const first = await t.request(CUSTOMERS_AFTER, { first: 10 });
     let after = first.data!.customers.pageInfo.endCursor;
-    for (let page = 0; page < 7; page++) after = (await t.request(CUSTOMERS_AFTER, { first: 10, after })).data!.customers.pageInfo.endCursor;
+    for (let page = 0; page < 7; page++)
+      after = (await t.request(CUSTOMERS_AFTER, { first: 10, after })).data!.customers.pageInfo.endCursor;
     expect(await statementsOf(CUSTOMERS_AFTER, { first: 20 })).toBe(1);
     expect(await statementsOf(CUSTOMERS_AFTER, { first: 20, after })).toBe(1);
   });
@@ -130,17 +183,31 @@ describe('SQL statements do not depend on the page size', () => {
   it('is the same for pages of 1, 10 and 100 customers, compiled or through the resolvers', async () => {
     const counts = [];
     for (const first of [1, 10, 100]) {
-      counts.push([await statementsOf(customersPageOf(CUSTOMER_RELATIONS), { first }), await statementsOf(viaResolvers(customersPageOf(CUSTOMER_RELATIONS)), { first })]);
+      counts.push([
+        await statementsOf(customersPageOf(CUSTOMER_RELATIONS), { first }),
+        await statementsOf(viaResolvers(customersPageOf(CUSTOMER_RELATIONS)), { first }),
+      ]);
     }
-    expect(counts).toEqual([[1, 2], [1, 2], [1, 2]]);
+    expect(counts).toEqual([
+      [1, 2],
+      [1, 2],
+      [1, 2],
+    ]);
   });
 
   it("is the same for the entities' own lists on pages of 1, 10 and 50 (the cost limit refuses 100)", async () => {
     const counts = [];
     for (const first of [1, 10, 50]) {
-      counts.push([await statementsOf(customersPageOf(ENTITY_LISTS), { first }), await statementsOf(viaResolvers(customersPageOf(ENTITY_LISTS)), { first })]);
+      counts.push([
+        await statementsOf(customersPageOf(ENTITY_LISTS), { first }),
+        await statementsOf(viaResolvers(customersPageOf(ENTITY_LISTS)), { first }),
+      ]);
     }
-    expect(counts).toEqual([[1, 2], [1, 2], [1, 2]]);
+    expect(counts).toEqual([
+      [1, 2],
+      [1, 2],
+      [1, 2],
+    ]);
   });
 });
 

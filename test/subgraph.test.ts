@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parse, type ObjectTypeDefinitionNode, print } from 'graphql';
+import { type ObjectTypeDefinitionNode, parse, print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './helpers.ts';
 
@@ -32,8 +32,7 @@ function representations(ids: string[]) {
 
 function objectType(sdl: string, name: string): ObjectTypeDefinitionNode {
   const type = parse(sdl).definitions.find(
-    (definition): definition is ObjectTypeDefinitionNode =>
-      definition.kind === 'ObjectTypeDefinition' && definition.name.value === name,
+    (definition): definition is ObjectTypeDefinitionNode => definition.kind === 'ObjectTypeDefinition' && definition.name.value === name,
   );
   if (!type) throw new Error(`type ${name} is not in the SDL`);
   return type;
@@ -120,7 +119,13 @@ describe('_entities for Customer', () => {
   });
 
   it('refuses a representation of no entity type, or without an id, as a bad argument (never a 500)', async () => {
-    for (const malformed of [{ __typename: 'Nope', id: ids[0] }, { __typename: 'Query', id: ids[0] }, { id: ids[0] }, { __typename: 'Customer' }, { __typename: 'Customer', id: 7 }]) {
+    for (const malformed of [
+      { __typename: 'Nope', id: ids[0] },
+      { __typename: 'Query', id: ids[0] },
+      { id: ids[0] },
+      { __typename: 'Customer' },
+      { __typename: 'Customer', id: 7 },
+    ]) {
       const { status, data, errors } = await t.request(ENTITIES, { representations: [{ __typename: 'Customer', id: ids[0] }, malformed] });
       expect(status).toBe(200);
       expect(data ?? null).toBeNull();

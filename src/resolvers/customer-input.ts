@@ -99,7 +99,13 @@ class Validator {
       this.errors.push(userError(path, 'TOO_LONG', `${name} must be at most ${rule.max} characters, got ${value.length}`));
     } else if (invisible) {
       const codePoint = `U+${invisible[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-      this.errors.push(userError(path, 'INVALID', `${name} must not contain spaces, invisible or control characters; found ${codePoint} at position ${invisible.index}`));
+      this.errors.push(
+        userError(
+          path,
+          'INVALID',
+          `${name} must not contain spaces, invisible or control characters; found ${codePoint} at position ${invisible.index}`,
+        ),
+      );
     } else if (rule.pattern && !rule.pattern.test(value)) {
       this.errors.push(userError(path, 'INVALID', `${name} ${rule.rule}`));
     }
@@ -150,7 +156,13 @@ class Validator {
     for (const [key, value] of Object.entries(input)) {
       const keyPath = [...path, key];
       if (key.length === 0 || key.length > METADATA_KEY_MAX_LENGTH) {
-        this.errors.push(userError(keyPath, 'INVALID', `metadata keys must be 1 to ${METADATA_KEY_MAX_LENGTH} characters; "${key.slice(0, 50)}" has ${key.length}`));
+        this.errors.push(
+          userError(
+            keyPath,
+            'INVALID',
+            `metadata keys must be 1 to ${METADATA_KEY_MAX_LENGTH} characters; "${key.slice(0, 50)}" has ${key.length}`,
+          ),
+        );
       } else if (key.includes('[') || key.includes(']')) {
         this.errors.push(userError(keyPath, 'INVALID', `metadata key "${key}" must not contain square brackets`));
       }
@@ -159,7 +171,9 @@ class Validator {
       } else if (typeof value !== 'string') {
         this.errors.push(userError(keyPath, 'INVALID', `metadata.${key} must be a string (or "" to remove the key)`));
       } else if (value.length > METADATA_VALUE_MAX_LENGTH) {
-        this.errors.push(userError(keyPath, 'TOO_LONG', `metadata.${key} must be at most ${METADATA_VALUE_MAX_LENGTH} characters, got ${value.length}`));
+        this.errors.push(
+          userError(keyPath, 'TOO_LONG', `metadata.${key} must be at most ${METADATA_VALUE_MAX_LENGTH} characters, got ${value.length}`),
+        );
       } else {
         patch.set(key, value);
       }
@@ -193,7 +207,11 @@ export function mergeMetadata(current: Record<string, string>, patch: MetadataPa
   }
   if (Object.keys(merged).length > METADATA_MAX_KEYS) {
     errors.push(
-      userError(['input', 'metadata'], 'INVALID', `metadata can have at most ${METADATA_MAX_KEYS} keys; this would leave ${Object.keys(merged).length}`),
+      userError(
+        ['input', 'metadata'],
+        'INVALID',
+        `metadata can have at most ${METADATA_MAX_KEYS} keys; this would leave ${Object.keys(merged).length}`,
+      ),
     );
   }
   return merged;
@@ -243,7 +261,11 @@ export function checkCustomerFields(input: CustomerFieldsInput): CheckedCustomer
   if (input.accountBalance != null) {
     if (!fitsBigint(input.accountBalance)) {
       v.errors.push(
-        userError(path('accountBalance'), 'TOO_LARGE', `accountBalance must be between ${BIGINT_RANGE.min} and ${BIGINT_RANGE.max} minor units`),
+        userError(
+          path('accountBalance'),
+          'TOO_LARGE',
+          `accountBalance must be between ${BIGINT_RANGE.min} and ${BIGINT_RANGE.max} minor units`,
+        ),
       );
     }
     data.balance = input.accountBalance;
@@ -259,7 +281,11 @@ export function checkCustomerFields(input: CustomerFieldsInput): CheckedCustomer
   if (input.taxIds != null) {
     if (input.taxIds.length > 5) v.errors.push(userError(path('taxIds'), 'INVALID', 'taxIds can have at most 5 entries'));
     data.taxIds = input.taxIds.map((taxId, i) => ({
-      type: v.string(path('taxIds', String(i), 'type'), taxId.type, { max: 20, pattern: /^[a-z]{2,3}_[a-z]{2,6}$/, rule: 'must be a tax id type like eu_vat or us_ein' }),
+      type: v.string(path('taxIds', String(i), 'type'), taxId.type, {
+        max: 20,
+        pattern: /^[a-z]{2,3}_[a-z]{2,6}$/,
+        rule: 'must be a tax id type like eu_vat or us_ein',
+      }),
       value: v.string(path('taxIds', String(i), 'value'), taxId.value, { max: 64 }),
     }));
   }

@@ -3,8 +3,8 @@ import { type Customer, Prisma } from '../generated/prisma/client.ts';
 import { newId } from '../ids.ts';
 import { fitsTimestamp, INSTANT_RANGE_TEXT } from './column-ranges.ts';
 import {
-  checkCustomerFields,
   type CustomerFieldsInput,
+  checkCustomerFields,
   METADATA_KEY_MAX_LENGTH,
   METADATA_MAX_KEYS,
   METADATA_VALUE_MAX_LENGTH,
@@ -89,14 +89,20 @@ function checkFilter(filter: CustomerFilter) {
   }
   const metadata = filter.metadata ?? [];
   if (metadata.length > METADATA_MAX_KEYS) {
-    throw badArgument('filter.metadata', `at most ${METADATA_MAX_KEYS} conditions (a customer has at most ${METADATA_MAX_KEYS} keys), got ${metadata.length}`);
+    throw badArgument(
+      'filter.metadata',
+      `at most ${METADATA_MAX_KEYS} conditions (a customer has at most ${METADATA_MAX_KEYS} keys), got ${metadata.length}`,
+    );
   }
   for (const [i, { key, value }] of metadata.entries()) {
     if (key.length > METADATA_KEY_MAX_LENGTH) {
       throw badArgument(`filter.metadata.${i}.key`, `metadata keys are at most ${METADATA_KEY_MAX_LENGTH} characters, got ${key.length}`);
     }
     if (value.length > METADATA_VALUE_MAX_LENGTH) {
-      throw badArgument(`filter.metadata.${i}.value`, `metadata values are at most ${METADATA_VALUE_MAX_LENGTH} characters, got ${value.length}`);
+      throw badArgument(
+        `filter.metadata.${i}.value`,
+        `metadata values are at most ${METADATA_VALUE_MAX_LENGTH} characters, got ${value.length}`,
+      );
     }
   }
 }
@@ -180,7 +186,10 @@ export async function listCustomers(ctx: Context, args: CustomerListArgs): Promi
     list.request,
     (row) => encodeCursor(list.listKey, customerSortKey(row, list.order.field)),
     async () => {
-      const [{ count }] = await ctx.loaders.read<{ count: number }>({ sql: `SELECT count(*)::int AS count FROM "Customer" WHERE ${list.filtered}`, params: filterValues });
+      const [{ count }] = await ctx.loaders.read<{ count: number }>({
+        sql: `SELECT count(*)::int AS count FROM "Customer" WHERE ${list.filtered}`,
+        params: filterValues,
+      });
       return count;
     },
   );
@@ -217,10 +226,18 @@ function uniqueViolationCode(error: unknown): UserError | undefined {
     return userError(['input', 'email'], 'EMAIL_TAKEN', 'email is already used by another customer of this account and environment');
   }
   if (detail.includes('externalId')) {
-    return userError(['input', 'externalId'], 'EXTERNAL_ID_TAKEN', 'externalId is already used by another customer of this account and environment');
+    return userError(
+      ['input', 'externalId'],
+      'EXTERNAL_ID_TAKEN',
+      'externalId is already used by another customer of this account and environment',
+    );
   }
   if (detail.includes('invoicePrefix')) {
-    return userError(['input', 'invoicePrefix'], 'INVOICE_PREFIX_TAKEN', 'invoicePrefix is already used by another customer of this account');
+    return userError(
+      ['input', 'invoicePrefix'],
+      'INVOICE_PREFIX_TAKEN',
+      'invoicePrefix is already used by another customer of this account',
+    );
   }
   return undefined;
 }
@@ -263,9 +280,7 @@ export async function createCustomer(ctx: Context, input: CustomerFieldsInput): 
     });
     return { customer, userErrors: [] };
   };
-  const result = await asPayload(() =>
-    ctx.prisma.$transaction((tx) => createOnce(tx, ctx, 'createCustomer', input, () => insert(tx))),
-  );
+  const result = await asPayload(() => ctx.prisma.$transaction((tx) => createOnce(tx, ctx, 'createCustomer', input, () => insert(tx))));
   return { customer: null, ...result };
 }
 
@@ -286,7 +301,11 @@ async function lockLiveCustomer(tx: Prisma.TransactionClient, ctx: Context, id: 
 function checkVersion(customer: Customer, expectedVersion: number | null | undefined) {
   if (expectedVersion != null && expectedVersion !== customer.version) {
     throw new UserErrors([
-      userError(['input', 'expectedVersion'], 'VERSION_CONFLICT', `The customer is at version ${customer.version}, not ${expectedVersion}; read it again and retry`),
+      userError(
+        ['input', 'expectedVersion'],
+        'VERSION_CONFLICT',
+        `The customer is at version ${customer.version}, not ${expectedVersion}; read it again and retry`,
+      ),
     ]);
   }
 }
@@ -305,7 +324,8 @@ export async function updateCustomer(
       const data: Record<string, unknown> = { ...checked.data };
       if (checked.metadata !== undefined) {
         const errors: UserError[] = [];
-        data.metadata = checked.metadata === null ? {} : mergeMetadata(current.metadata as Record<string, string>, checked.metadata, errors);
+        data.metadata =
+          checked.metadata === null ? {} : mergeMetadata(current.metadata as Record<string, string>, checked.metadata, errors);
         if (errors.length) throw new UserErrors(errors);
       }
       const changes: Record<string, { before: Prisma.InputJsonValue | null; after: Prisma.InputJsonValue | null }> = {};

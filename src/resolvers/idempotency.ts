@@ -13,10 +13,9 @@ interface Created {
 
 function checkedKey(key: string): string {
   if (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX_LENGTH) {
-    throw new GraphQLError(
-      `The Idempotency-Key header must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} characters, got ${key.length}`,
-      { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
-    );
+    throw new GraphQLError(`The Idempotency-Key header must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} characters, got ${key.length}`, {
+      extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+    });
   }
   return key;
 }

@@ -121,12 +121,7 @@ export function fingerprint(listKey: string): string {
  * Turns rows fetched with limit + 1 (in the direction of travel) into a Relay page.
  * `rows` are in the direction of travel; the page is always in the list's order.
  */
-export function toPage<T>(
-  rows: T[],
-  request: PageRequest,
-  cursorOf: (row: T) => string,
-  totalCount: () => Promise<number>,
-): Page<T> {
+export function toPage<T>(rows: T[], request: PageRequest, cursorOf: (row: T) => string, totalCount: () => Promise<number>): Page<T> {
   const hasMore = rows.length > request.limit;
   const pageRows = rows.slice(0, request.limit);
   if (request.backward) pageRows.reverse();

@@ -3,11 +3,11 @@ import { ResetInterval } from '../generated/prisma/enums.ts';
 
 const ResetIntervalEnum = builder.enumType(ResetInterval, {
   name: 'ResetInterval',
-  description: 'How often a balance\'s usage resets; ONE_OFF never resets.',
+  description: "How often a balance's usage resets; ONE_OFF never resets.",
 });
 
 export const BalanceRef = builder.prismaObject('Balance', {
-  description: 'What is left of a feature\'s allowance (API calls, seats, credits), keyed by feature id.',
+  description: "What is left of a feature's allowance (API calls, seats, credits), keyed by feature id.",
   interfaces: [builder.nodeInterfaceRef()],
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Prefixed id, `bal_…`; also its global id.' }),

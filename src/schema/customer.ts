@@ -36,7 +36,7 @@ const EnvironmentEnum = builder.enumType(Environment, {
 });
 const TaxExemptEnum = builder.enumType(TaxExempt, {
   name: 'TaxExempt',
-  description: 'The customer\'s tax exemption: NONE, EXEMPT, or REVERSE (reverse charge).',
+  description: "The customer's tax exemption: NONE, EXEMPT, or REVERSE (reverse charge).",
 });
 
 interface Address {
@@ -86,7 +86,7 @@ const MetadataEntryRef = builder.objectRef<[string, string]>('MetadataEntry').im
 });
 
 const CustomerStatsRef = builder.objectRef<Customer>('CustomerStats').implement({
-  description: 'Aggregates over a customer\'s invoices and charges, computed when asked for.',
+  description: "Aggregates over a customer's invoices and charges, computed when asked for.",
   fields: (t) => ({
     invoiceCount: t.int({
       description: 'Number of invoices, any status.',
@@ -100,7 +100,7 @@ const CustomerStatsRef = builder.objectRef<Customer>('CustomerStats').implement(
       type: MoneyRef,
       nullable: true,
       description:
-        'Sum of SUCCEEDED charges in the customer\'s currency (or in the only currency charged, if the customer has none); null when nothing was charged in it. See totalSpentByCurrency for every currency.',
+        "Sum of SUCCEEDED charges in the customer's currency (or in the only currency charged, if the customer has none); null when nothing was charged in it. See totalSpentByCurrency for every currency.",
       resolve: async (customer, _args, ctx) => {
         const spent = (await ctx.loaders.stats.load(customer.id)).spentByCurrency;
         const currency = customer.currency ?? (spent.length === 1 ? spent[0].currency : null);
@@ -125,7 +125,12 @@ function personal<T>(read: (customer: Customer) => T) {
 }
 
 function emptyPage<T>(): Page<T> {
-  return toPage<T>([], { backward: false, limit: 0 }, () => '', async () => 0);
+  return toPage<T>(
+    [],
+    { backward: false, limit: 0 },
+    () => '',
+    async () => 0,
+  );
 }
 
 type RelationLoad = (customerId: string, args: Record<string, unknown>, ctx: Context, selection: Selection) => Promise<unknown>;
@@ -147,11 +152,17 @@ const relationLoads = {
   balances: (customerId, _args, ctx) => ctx.loaders.balances.load(customerId),
   balance: (customerId, args, ctx) => ctx.loaders.balanceByFeature.load(customerId, args.featureId as string),
   entities: (customerId, _args, ctx, selection) =>
-    ctx.loaders.entitiesWithLists(customerId, ENTITY_LISTS.filter((list) => selects(selection, list))),
+    ctx.loaders.entitiesWithLists(
+      customerId,
+      ENTITY_LISTS.filter((list) => selects(selection, list)),
+    ),
   trialsUsed: (customerId, _args, ctx) => ctx.loaders.trialsUsed.load(customerId),
   rewards: (customerId, _args, ctx) => ctx.loaders.rewards.load(customerId),
   referrals: (customerId, _args, ctx, selection) =>
-    ctx.loaders.referralsWith(customerId, { reward: selects(selection, 'reward'), referredCustomer: selects(selection, 'referredCustomer') }),
+    ctx.loaders.referralsWith(customerId, {
+      reward: selects(selection, 'reward'),
+      referredCustomer: selects(selection, 'referredCustomer'),
+    }),
   paymentMethod: (customerId, _args, ctx) => ctx.loaders.defaultPaymentMethod.load(customerId),
   // Read by the fields of stats; the stats field itself resolves to the customer.
   stats: (customerId, _args, ctx) => ctx.loaders.stats.load(customerId),
@@ -216,7 +227,7 @@ export const CustomerRef = builder.prismaObject('Customer', {
     id: t.exposeID('id', { description: 'Prefixed id, `cus_…`; also its global id.' }),
     externalId: t.string({
       nullable: true,
-      description: 'The merchant\'s own id for the customer (Autumn\'s `id`), unique per account and environment.',
+      description: "The merchant's own id for the customer (Autumn's `id`), unique per account and environment.",
       resolve: personal((c) => c.externalId),
     }),
     name: t.string({ nullable: true, description: 'Full name or business name.', resolve: personal((c) => c.name) }),
@@ -227,7 +238,7 @@ export const CustomerRef = builder.prismaObject('Customer', {
       resolve: personal((c) => c.email),
     }),
     phone: t.string({ nullable: true, description: 'Phone number.', resolve: personal((c) => c.phone) }),
-    description: t.string({ nullable: true, description: 'Free text for the merchant\'s staff.', resolve: personal((c) => c.description) }),
+    description: t.string({ nullable: true, description: "Free text for the merchant's staff.", resolve: personal((c) => c.description) }),
     companyName: t.string({ nullable: true, description: 'Company the customer buys for.', resolve: personal((c) => c.companyName) }),
     taxId: t.string({ nullable: true, description: 'Primary tax number, as printed on invoices.', resolve: personal((c) => c.taxId) }),
     address: t.field({
@@ -246,7 +257,7 @@ export const CustomerRef = builder.prismaObject('Customer', {
       type: 'JSONObject',
       nullable: true,
       description:
-        'Key/value strings for the merchant\'s own use (at most 50 keys; keys up to 40 characters without [ ]; values up to 500).',
+        "Key/value strings for the merchant's own use (at most 50 keys; keys up to 40 characters without [ ]; values up to 500).",
       resolve: personal((c) => c.metadata as Record<string, string>),
     }),
     metadataEntries: t.field({
@@ -256,15 +267,15 @@ export const CustomerRef = builder.prismaObject('Customer', {
       resolve: personal((c) => Object.entries(c.metadata as Record<string, string>).sort(([a], [b]) => (a < b ? -1 : 1))),
     }),
     env: t.expose('env', { type: EnvironmentEnum, description: 'The environment the customer lives in.' }),
-    livemode: t.boolean({ description: 'True in LIVE, false in TEST (Stripe\'s livemode).', resolve: (c) => c.env === 'LIVE' }),
-    locale: t.exposeString('locale', { nullable: true, description: 'Preferred locale, like en_US (Mollie\'s locale).' }),
+    livemode: t.boolean({ description: "True in LIVE, false in TEST (Stripe's livemode).", resolve: (c) => c.env === 'LIVE' }),
+    locale: t.exposeString('locale', { nullable: true, description: "Preferred locale, like en_US (Mollie's locale)." }),
     preferredLocales: t.exposeStringList('preferredLocales', { description: 'Locales for emails and invoices, in order of preference.' }),
     currency: t.exposeString('currency', { nullable: true, description: 'ISO 4217 currency the customer is billed in, uppercase.' }),
     accountBalance: t.field({
       type: MoneyRef,
       nullable: true,
       description:
-        'Credit (negative) or amount owed (positive) carried to the next invoice, Stripe\'s customer `balance` (named account_balance before 2019; `balance` here is a feature balance); null while the customer has no currency.',
+        "Credit (negative) or amount owed (positive) carried to the next invoice, Stripe's customer `balance` (named account_balance before 2019; `balance` here is a feature balance); null while the customer has no currency.",
       resolve: (c) => (c.currency ? { amount: c.balance, currency: c.currency } : null),
     }),
     accountBalanceMinorUnits: t.expose('balance', {
@@ -298,23 +309,23 @@ export const CustomerRef = builder.prismaObject('Customer', {
 
     subscriptions: t.field({
       type: [SubscriptionRef],
-      description: 'The customer\'s own subscriptions (not its entities\'), newest first.',
+      description: "The customer's own subscriptions (not its entities'), newest first.",
       resolve: relation('subscriptions', () => []),
     }),
     purchases: t.field({
       type: [PurchaseRef],
-      description: 'The customer\'s own one-off purchases, newest first.',
+      description: "The customer's own one-off purchases, newest first.",
       resolve: relation('purchases', () => []),
     }),
     balances: t.field({
       type: [BalanceRef],
-      description: 'The customer\'s own feature balances, by feature id.',
+      description: "The customer's own feature balances, by feature id.",
       resolve: relation('balances', () => []),
     }),
     balance: t.field({
       type: BalanceRef,
       nullable: true,
-      description: 'The customer\'s own balance of one feature, or null when it has none.',
+      description: "The customer's own balance of one feature, or null when it has none.",
       args: { featureId: t.arg.string({ required: true, description: 'The feature, e.g. "api_calls".' }) },
       resolve: relation('balance', () => null),
     }),
@@ -404,7 +415,7 @@ const CustomerFilter = builder.inputType('CustomerFilter', {
   fields: (t) => ({
     email: t.string({
       description:
-        'Email, compared regardless of case (and of Unicode compatibility forms), as uniqueness compares it: at most one live customer matches. Stripe\'s list filter is case-sensitive.',
+        "Email, compared regardless of case (and of Unicode compatibility forms), as uniqueness compares it: at most one live customer matches. Stripe's list filter is case-sensitive.",
     }),
     search: t.string({ description: 'Case-insensitive substring of name, email, externalId or companyName.' }),
     createdAt: t.field({ type: DateTimeFilter, description: 'Creation time range; bounds from year 0001 to 9999.' }),
@@ -443,8 +454,9 @@ builder.queryFields((t) => ({
   customer: t.field({
     type: CustomerRef,
     nullable: true,
-    description: 'A customer by id; null when no customer of the caller\'s account and environment has it. A deleted one reads as a tombstone.',
-    args: { id: t.arg.id({ required: true, description: 'The customer\'s id, `cus_…`.' }) },
+    description:
+      "A customer by id; null when no customer of the caller's account and environment has it. A deleted one reads as a tombstone.",
+    args: { id: t.arg.id({ required: true, description: "The customer's id, `cus_…`." }) },
     resolve: (_root, args, ctx, info) => {
       const customer = ctx.loaders.customer.load(String(args.id));
       startRelationReads([String(args.id)], ctx, info);
@@ -455,7 +467,7 @@ builder.queryFields((t) => ({
     {
       type: CustomerRef,
       description:
-        'Customers of the caller\'s account and environment, newest first by default. Pages are keyset-paginated: a page deep in the list costs what the first does. Default 10 a page, at most 100.',
+        "Customers of the caller's account and environment, newest first by default. Pages are keyset-paginated: a page deep in the list costs what the first does. Default 10 a page, at most 100.",
       args: {
         filter: t.arg({ type: CustomerFilter, description: 'Which customers to list.' }),
         orderBy: t.arg({ type: CustomerOrder, description: 'Sort order; cursors only work with the order and filter they came from.' }),

@@ -9,7 +9,7 @@ export const EntityRef = builder.prismaObject('Entity', {
   interfaces: [builder.nodeInterfaceRef()],
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Prefixed id, `ent_…`; also its global id.' }),
-    externalId: t.exposeString('externalId', { description: 'The merchant\'s own id for it, unique per customer.' }),
+    externalId: t.exposeString('externalId', { description: "The merchant's own id for it, unique per customer." }),
     name: t.exposeString('name', { nullable: true, description: 'Display name.' }),
     featureId: t.exposeString('featureId', { nullable: true, description: 'The feature it counts against (e.g. "seats").' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),

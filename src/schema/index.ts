@@ -1,6 +1,6 @@
 import { type GraphQLSchema, type GraphQLUnionType, getNamedType, lexicographicSortSchema } from 'graphql';
-import { badArgument } from '../resolvers/pagination.ts';
 import { builder } from '../builder.ts';
+import { badArgument } from '../resolvers/pagination.ts';
 import './scalars.ts';
 import './user-error.ts';
 import './money.ts';
@@ -18,7 +18,7 @@ import './event.ts';
 import './customer.ts';
 import './node.ts';
 
-builder.queryType({ description: 'Read the customer graph of the caller\'s account and environment.' });
+builder.queryType({ description: "Read the customer graph of the caller's account and environment." });
 builder.mutationType({ description: 'Change customers; every mutation is one transaction with its event.' });
 
 /**
@@ -43,4 +43,6 @@ function refuseMalformedRepresentations(schema: GraphQLSchema): GraphQLSchema {
   return schema;
 }
 
-export const schema = refuseMalformedRepresentations(lexicographicSortSchema(builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' })));
+export const schema = refuseMalformedRepresentations(
+  lexicographicSortSchema(builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' })),
+);

@@ -13,7 +13,7 @@ export const InvoiceRef = builder.prismaObject('Invoice', {
   interfaces: [builder.nodeInterfaceRef()],
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Prefixed id, `inv_…`; also its global id.' }),
-    number: t.exposeString('number', { description: 'Invoice number: the customer\'s invoice prefix and a sequence.' }),
+    number: t.exposeString('number', { description: "Invoice number: the customer's invoice prefix and a sequence." }),
     status: t.expose('status', { type: InvoiceStatusEnum, description: 'Current status.' }),
     total: t.field({
       type: MoneyRef,

@@ -36,7 +36,7 @@ export const MoneyRef = builder.objectRef<Money>('Money').implement({
   fields: (t) => ({
     minorUnits: t.field({
       type: 'BigInt',
-      description: 'The amount in the currency\'s smallest unit (cents for USD, yen for JPY).',
+      description: "The amount in the currency's smallest unit (cents for USD, yen for JPY).",
       resolve: (money) => money.amount,
     }),
     amount: t.string({

@@ -14,7 +14,11 @@ function loadNode(id: string, ctx: Context) {
 /** The objects with these ids, and for the customers among them what the query selects under them, in one round trip. */
 function loadNodes(ids: string[], ctx: Context, info: GraphQLResolveInfo) {
   const nodes = ids.map((id) => loadNode(id, ctx));
-  startRelationReads(ids.filter((id) => typeOfId(id) === 'Customer'), ctx, info);
+  startRelationReads(
+    ids.filter((id) => typeOfId(id) === 'Customer'),
+    ctx,
+    info,
+  );
   return nodes;
 }
 
@@ -22,7 +26,7 @@ builder.queryFields((t) => ({
   node: t.field({
     type: builder.nodeInterfaceRef(),
     nullable: true,
-    description: 'Any object by its prefixed id; null when the caller\'s account and environment have no such object.',
+    description: "Any object by its prefixed id; null when the caller's account and environment have no such object.",
     args: { id: t.arg.id({ required: true, description: 'A prefixed id: `cus_…`, `sub_…`, `inv_…`…' }) },
     resolve: (_root, args, ctx, info) => loadNodes([String(args.id)], ctx, info)[0] as never,
   }),

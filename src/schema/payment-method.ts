@@ -29,7 +29,7 @@ export const PaymentMethodRef = builder.prismaObject('PaymentMethod', {
       description: 'Card details, for type CARD.',
       resolve: (pm) => (pm.type === 'CARD' ? pm : null),
     }),
-    isDefault: t.exposeBoolean('isDefault', { description: 'True for the customer\'s default payment method.' }),
+    isDefault: t.exposeBoolean('isDefault', { description: "True for the customer's default payment method." }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was added.' }),
   }),
 });

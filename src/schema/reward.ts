@@ -20,8 +20,7 @@ export const RewardRef = builder.prismaObject('Reward', {
       type: MoneyRef,
       nullable: true,
       description: 'Amount off, for FIXED_DISCOUNT.',
-      resolve: (reward) =>
-        reward.amountOff != null && reward.currency ? { amount: reward.amountOff, currency: reward.currency } : null,
+      resolve: (reward) => (reward.amountOff != null && reward.currency ? { amount: reward.amountOff, currency: reward.currency } : null),
     }),
     planId: t.exposeString('planId', { nullable: true, description: 'The plan given away, for FREE_PRODUCT.' }),
     duration: t.expose('duration', { type: RewardDurationEnum, description: 'How long it applies.' }),

@@ -20,8 +20,16 @@ export const SubscriptionRef = builder.prismaObject('Subscription', {
     quantity: t.exposeInt('quantity', { description: 'Number of units (seats, licences) subscribed.' }),
     entityId: t.exposeString('entityId', { nullable: true, description: 'The entity it belongs to; null for the customer itself.' }),
     startedAt: t.expose('startedAt', { type: 'DateTime', description: 'When the subscription started.' }),
-    currentPeriodStart: t.expose('currentPeriodStart', { type: 'DateTime', nullable: true, description: 'Start of the billing period in progress.' }),
-    currentPeriodEnd: t.expose('currentPeriodEnd', { type: 'DateTime', nullable: true, description: 'End of the billing period in progress.' }),
+    currentPeriodStart: t.expose('currentPeriodStart', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'Start of the billing period in progress.',
+    }),
+    currentPeriodEnd: t.expose('currentPeriodEnd', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'End of the billing period in progress.',
+    }),
     trialEndsAt: t.expose('trialEndsAt', { type: 'DateTime', nullable: true, description: 'When the trial ends; null without a trial.' }),
     canceledAt: t.expose('canceledAt', { type: 'DateTime', nullable: true, description: 'When it was canceled.' }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true, description: 'When it ends or ended for good.' }),
