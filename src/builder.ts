@@ -4,7 +4,8 @@ import FederationPlugin from '@pothos/plugin-federation';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { Context } from './context.ts';
-import PrismaTypes, { getDatamodel } from './generated/pothos-types.ts';
+import type PrismaTypes from './generated/pothos-types.ts';
+import { getDatamodel } from './generated/pothos-types.ts';
 import { graphqlTypeOfId } from './ids.ts';
 
 export const builder = new SchemaBuilder<{

@@ -58,9 +58,15 @@ export function operationCost(
     return coerced.errors ? undefined : computeCost(schema, document, operation.selectionSet, root, coerced.coerced);
   }
   let costs = costsWithoutVariables.get(schema);
-  if (!costs) costsWithoutVariables.set(schema, (costs = new WeakMap()));
+  if (!costs) {
+    costs = new WeakMap();
+    costsWithoutVariables.set(schema, costs);
+  }
   let cost = costs.get(operation);
-  if (cost === undefined) costs.set(operation, (cost = computeCost(schema, document, operation.selectionSet, root, {})));
+  if (cost === undefined) {
+    cost = computeCost(schema, document, operation.selectionSet, root, {});
+    costs.set(operation, cost);
+  }
   return cost;
 }
 
@@ -95,7 +101,10 @@ function computeCost(
   const fragmentCosts = new Map<string, Map<number | undefined, number>>();
   const fragmentCost = (name: string, connectionPageSize: number | undefined): number => {
     let byPageSize = fragmentCosts.get(name);
-    if (!byPageSize) fragmentCosts.set(name, (byPageSize = new Map()));
+    if (!byPageSize) {
+      byPageSize = new Map();
+      fragmentCosts.set(name, byPageSize);
+    }
     const known = byPageSize.get(connectionPageSize);
     if (known !== undefined) return known;
     const fragment = fragments.get(name);

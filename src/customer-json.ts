@@ -741,7 +741,10 @@ function compileCustomerRead(
   const operation = getOperationAST(document, operationName);
   if (operation?.operation !== 'query') return undefined;
   let compiled = plans.get(document);
-  if (!compiled) plans.set(document, (compiled = { idOnly: idOnlyVariables(document, operation), byVariables: new Map() }));
+  if (!compiled) {
+    compiled = { idOnly: idOnlyVariables(document, operation), byVariables: new Map() };
+    plans.set(document, compiled);
+  }
   const { idOnly, byVariables } = compiled;
   const key = JSON.stringify([operationName ?? null, Object.entries(variables).filter(([name]) => !idOnly.has(name))]);
   let plan = byVariables.get(key);

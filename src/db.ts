@@ -228,7 +228,10 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
       const started = performance.now();
       const client = await pool.connect();
       let prepared = preparedReads.get(client);
-      if (!prepared) preparedReads.set(client, (prepared = new Set()));
+      if (!prepared) {
+        prepared = new Set();
+        preparedReads.set(client, prepared);
+      }
       const name = statementName(sql);
       prepared.add(name);
       try {

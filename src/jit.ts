@@ -58,7 +58,10 @@ export function compiledExecution(): Plugin {
     {
       enableIf: ({ schema, document }) => {
         let ok = compilable.get(document);
-        if (ok === undefined) compilable.set(document, (ok = runsTheSameCompiled(schema, document)));
+        if (ok === undefined) {
+          ok = runsTheSameCompiled(schema, document);
+          compilable.set(document, ok);
+        }
         return ok;
       },
     },

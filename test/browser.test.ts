@@ -71,7 +71,7 @@ it('runs the demo query in GraphiQL with the demo key it was given, and shows se
   await runButton.click();
 
   // The response editor renders spaces as no-break spaces.
-  const responseText = async () => (await page.locator('.graphiql-response').innerText()).replaceAll('\u00a0', ' ');
+  const responseText = async () => ((await page.locator('.graphiql-response').textContent()) ?? '').replaceAll('\u00a0', ' ');
   await expect.poll(responseText, { timeout: 30_000 }).toContain(`"totalCount": ${DEMO_CUSTOMER_COUNT},`);
   const text = await responseText();
   expect(text).toMatch(/"id": "cus_\w+"/);

@@ -94,7 +94,7 @@ describe('a body without Content-Length (chunked)', () => {
   const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
   const chunked = (text: string) =>
     text
-      .match(/[^]{1,16384}/g)!
+      .match(/[\s\S]{1,16384}/g)!
       .map(chunk)
       .join('');
 
@@ -367,7 +367,10 @@ describe('SIGTERM', () => {
       await until(
         () =>
           open(port).then(
-            (other) => (other.socket.destroy(), false),
+            (other) => {
+              other.socket.destroy();
+              return false;
+            },
             () => true,
           ),
         'the server no longer listening',

@@ -152,7 +152,9 @@ async function expectInvisible(owner: Caller, values: string[], probe: Probe, ow
 function tally(attack: string, { outcome = 'same bytes, status and SQL statements as an unknown id', rowsChanged = '0' } = {}) {
   let tries = 0;
   return {
-    add: (n: number) => void (tries += n),
+    add: (n: number) => {
+      tries += n;
+    },
     record: () => recordTrust({ attack, tries, outcome, rowsChanged, crossTenantReads: 0 }),
   };
 }

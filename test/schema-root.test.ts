@@ -82,14 +82,16 @@ describe('a subscription operation', () => {
     logLines.length = 0;
   });
   afterEach(() => {
-    logged.forEach((spy) => spy.mockClear());
+    for (const spy of logged) spy.mockClear();
     logLines.length = 0;
   });
   const expectNothingLogged = () => {
     expect(logLines).toEqual([]);
     for (const spy of logged) expect(spy).not.toHaveBeenCalled();
   };
-  afterAll(() => logged.forEach((spy) => spy.mockRestore()));
+  afterAll(() => {
+    for (const spy of logged) spy.mockRestore();
+  });
 
   const SUBSCRIPTION = 'subscription PlanChanges { planId }';
   const authorization = () => `Bearer ${t.merchant.testKey}`;

@@ -234,7 +234,7 @@ export function checkCustomerFields(input: CustomerFieldsInput): CheckedCustomer
   const v = new Validator();
   const data: Record<string, unknown> = {};
   const path = (...rest: string[]) => ['input', ...rest];
-  const given = (key: keyof CustomerFieldsInput) => Object.prototype.hasOwnProperty.call(input, key) && input[key] !== undefined;
+  const given = (key: keyof CustomerFieldsInput) => Object.hasOwn(input, key) && input[key] !== undefined;
 
   for (const key of NOT_NULLABLE) {
     if (given(key) && input[key] === null) {
