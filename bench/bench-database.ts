@@ -1,7 +1,7 @@
 import pg from 'pg';
-import { createApiKey, hashApiKey } from '../src/auth.ts';
-import { openDatabase } from '../src/db.ts';
-import { migrateDatabase } from '../src/migrate.ts';
+import { createApiKey, hashApiKey } from '../src/auth/api-keys.ts';
+import { openDatabase } from '../src/data/database.ts';
+import { migrateDatabase } from '../src/data/migrate.ts';
 import { BENCH_ACCOUNT_ID, BENCH_LIVE_KEY, BENCH_TEST_KEY } from './bench-account.ts';
 import { HELPERS, INSERTS, MISSING_RANGES, PLAN } from './data-sql.ts';
 

@@ -1,9 +1,10 @@
 // The server under test: the real app and HTTP server on the bench database, in a process of
 // its own, counting SQL statements through Prisma's query events.
-import { openDatabase } from '../src/db.ts';
-import { limitsFromEnv } from '../src/limits.ts';
-import { createHttpServer } from '../src/server.ts';
-import { createApp } from '../src/yoga.ts';
+
+import { limitsFromEnv } from '../src/config/limits.ts';
+import { openDatabase } from '../src/data/database.ts';
+import { createApp } from '../src/http/app.ts';
+import { createHttpServer } from '../src/http/server.ts';
 import { countStatement, serveForBench } from './server-process.ts';
 
 const limits = limitsFromEnv();

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import pg from 'pg';
-import { newId } from '../src/ids.ts';
+import { newId } from '../src/domain/ids.ts';
 import { CUSTOMER_BY_ID_SQL, CUSTOMERS_PAGE_SQL } from './raw-sql.ts';
 import { countStatement, serveForBench } from './server-process.ts';
 

@@ -1,6 +1,6 @@
 // npm run account:create -- --name "Acme Inc": a merchant account with one TEST and one LIVE key.
 import { parseArgs } from 'node:util';
-import { createAccount } from '../src/accounts.ts';
+import { createAccount } from '../src/auth/accounts.ts';
 import { runWithDatabase } from './database.ts';
 
 function nameArgument(): string {

@@ -1,5 +1,5 @@
 // npm run apikey:revoke -- KEY: the key stops working at once, on every server process.
-import { environmentOfKey, revokeApiKey } from '../src/auth.ts';
+import { environmentOfKey, revokeApiKey } from '../src/auth/api-keys.ts';
 import { runWithDatabase } from './database.ts';
 
 const [key, ...extra] = process.argv.slice(2);

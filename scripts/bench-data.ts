@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { BENCH_TEST_KEY, DEFAULT_BENCH_DATABASE_URL } from '../bench/bench-account.ts';
 import { fillBenchCustomers, prepareBenchDatabase } from '../bench/bench-database.ts';
-import { describeDatabaseUrl } from '../src/db.ts';
+import { describeDatabaseUrl } from '../src/data/database.ts';
 
 const { values } = parseArgs({
   options: {

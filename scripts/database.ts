@@ -1,6 +1,6 @@
-import { loadConfig } from '../src/config.ts';
-import { type Database, openDatabase } from '../src/db.ts';
-import { migrateDatabase } from '../src/migrate.ts';
+import { loadConfig } from '../src/config/env.ts';
+import { type Database, openDatabase } from '../src/data/database.ts';
+import { migrateDatabase } from '../src/data/migrate.ts';
 
 /** The configured database (DATABASE_URL, else the embedded one in DATA_DIR), migrated. */
 export async function openMigratedDatabase(): Promise<Database> {

@@ -1,7 +1,7 @@
 // npm run db:migrate: applies pending migrations to DATABASE_URL, or to the embedded database.
-import { loadConfig } from '../src/config.ts';
-import { openDatabase } from '../src/db.ts';
-import { migrateDatabase } from '../src/migrate.ts';
+import { loadConfig } from '../src/config/env.ts';
+import { openDatabase } from '../src/data/database.ts';
+import { migrateDatabase } from '../src/data/migrate.ts';
 
 const config = loadConfig();
 const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeDatabaseUrl } from '../src/db.ts';
+import { describeDatabaseUrl } from '../src/data/database.ts';
 import type { TrustFigure } from '../test/support/trust-record.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

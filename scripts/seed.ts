@@ -1,7 +1,7 @@
 // npm run seed: seeds the demo account into DATABASE_URL or the embedded database; idempotent.
 
-import { loadConfig } from '../src/config.ts';
-import { DEMO_CUSTOMER_COUNT, seedDemo } from '../src/seed.ts';
+import { loadConfig } from '../src/config/env.ts';
+import { DEMO_CUSTOMER_COUNT, seedDemo } from '../src/demo/seed.ts';
 import { runWithDatabase } from './database.ts';
 
 await runWithDatabase(async (db) => {

@@ -1,13 +1,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { loadConfig } from './config.ts';
-import { openDatabase } from './db.ts';
-import { limitsFromEnv } from './limits.ts';
-import { migrateDatabase } from './migrate.ts';
-import { DEMO_CUSTOMER_COUNT, seedDemo } from './seed.ts';
-import { createHttpServer, shutdown } from './server.ts';
-import { createApp } from './yoga.ts';
+import { loadConfig } from './config/env.ts';
+import { limitsFromEnv } from './config/limits.ts';
+import { openDatabase } from './data/database.ts';
+import { migrateDatabase } from './data/migrate.ts';
+import { DEMO_CUSTOMER_COUNT, seedDemo } from './demo/seed.ts';
+import { createApp } from './http/app.ts';
+import { createHttpServer, shutdown } from './http/server.ts';
 
 const config = loadConfig();
 const limits = limitsFromEnv();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashApiKey } from '../src/auth.ts';
+import { hashApiKey } from '../src/auth/api-keys.ts';
 import { onPostgres } from './helpers.ts';
 import { runNpmScript } from './support/cli.ts';
 import { createProcessDatabase, type ProcessDatabase } from './support/process-database.ts';

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY_CHANNEL, createApiKeyCache } from '../src/api-key-cache.ts';
-import { type Caller, createApiKey, hashApiKey, revokeApiKey } from '../src/auth.ts';
-import type { ChannelHandlers } from '../src/db.ts';
+import { API_KEY_CHANNEL, createApiKeyCache } from '../src/auth/api-key-cache.ts';
+import { type Caller, createApiKey, hashApiKey, revokeApiKey } from '../src/auth/api-keys.ts';
+import type { ChannelHandlers } from '../src/data/database.ts';
 import { createTestApp, onPostgres, type TestApp } from './helpers.ts';
 
 let t: TestApp;

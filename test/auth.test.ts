@@ -39,7 +39,7 @@ describe('API keys', () => {
   });
 
   it('refuses a revoked key at once', async () => {
-    const { createApiKey, hashApiKey } = await import('../src/auth.ts');
+    const { createApiKey, hashApiKey } = await import('../src/auth/api-keys.ts');
     const key = await createApiKey(t.prisma, t.merchant.accountId, 'TEST');
     expect((await t.request(QUERY, undefined, { key })).status).toBe(200);
     await t.prisma.apiKey.update({ where: { hash: hashApiKey(key) }, data: { revokedAt: new Date() } });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId } from '../src/ids.ts';
-import { demoData, insertDemoData } from '../src/seed.ts';
+import { demoData, insertDemoData } from '../src/demo/seed.ts';
+import { newId } from '../src/domain/ids.ts';
 import { createTestApp, type TestApp } from './helpers.ts';
 import { EVERY_FIELD, SELECTED_RELATIONS } from './queries.ts';
 

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Database, openDatabase } from '../src/db.ts';
-import { migrateDatabase } from '../src/migrate.ts';
-import { DEMO_CUSTOMER_COUNT, seedDemo } from '../src/seed.ts';
-import { createHttpServer } from '../src/server.ts';
-import { createApp } from '../src/yoga.ts';
+import { type Database, openDatabase } from '../src/data/database.ts';
+import { migrateDatabase } from '../src/data/migrate.ts';
+import { DEMO_CUSTOMER_COUNT, seedDemo } from '../src/demo/seed.ts';
+import { createApp } from '../src/http/app.ts';
+import { createHttpServer } from '../src/http/server.ts';
 import { closeServer, listenOnLoopback } from './helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccount, type NewAccount } from '../src/accounts.ts';
+import { createAccount, type NewAccount } from '../src/auth/accounts.ts';
 import { createTestApp, createTestDatabase, onPostgres, type TestApp, type TestDatabase } from './helpers.ts';
 import { post, type ServerProcess, startServerProcess } from './support/server-process.ts';
 import { recordTrust } from './support/trust-record.ts';

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId } from '../src/ids.ts';
-import { demoData, insertDemoData } from '../src/seed.ts';
+import { demoData, insertDemoData } from '../src/demo/seed.ts';
+import { newId } from '../src/domain/ids.ts';
 import { createTestApp, type GraphQLResponse, type TestApp, VIA_RESOLVERS } from './helpers.ts';
 import { EVERY_FIELD } from './queries.ts';
 
 // customer(id:) and the customers list are answered by JSON that PostgreSQL builds
-// (src/customer-json.ts). Each test reads the same customers that way and through the resolvers
+// (src/data/customer-json.ts). Each test reads the same customers that way and through the resolvers
 // (a root field the compiler does not know, VIA_RESOLVERS, sends a whole query to them) and
 // expects the same answer.
 

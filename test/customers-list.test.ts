@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId } from '../src/ids.ts';
+import { newId } from '../src/domain/ids.ts';
 import { createTestApp, type TestApp, viaResolvers } from './helpers.ts';
 
 const LIST = `query List($first: Int, $after: String, $last: Int, $before: String, $filter: CustomerFilter, $orderBy: CustomerOrder) {
@@ -165,7 +165,7 @@ describe('customers connection', () => {
   });
 
   it('counts only when totalCount is selected, and counts the filtered list', async () => {
-    // The query alone is compiled into one statement (src/customer-json.ts); with a root field the
+    // The query alone is compiled into one statement (src/data/customer-json.ts); with a root field the
     // compiler does not know, the resolvers answer it, and the count is a statement of its own.
     const counted = async (query: string) => {
       const before = t.statements.length;

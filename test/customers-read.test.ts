@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLoaders, type Loaders } from '../src/loaders.ts';
-import { demoData, insertDemoData } from '../src/seed.ts';
+import { createLoaders, type Loaders } from '../src/data/loaders.ts';
+import { demoData, insertDemoData } from '../src/demo/seed.ts';
 import { createTestApp, type GraphQLResponse, type TestApp } from './helpers.ts';
 import { EVERY_FIELD } from './queries.ts';
 

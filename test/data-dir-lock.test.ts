@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/db.ts';
+import { openDatabase } from '../src/data/database.ts';
 import { startServerProcess } from './support/server-process.ts';
 import { recordTrust } from './support/trust-record.ts';
 

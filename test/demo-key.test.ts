@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.ts';
-import { createHttpServer } from '../src/server.ts';
-import { type App, createApp } from '../src/yoga.ts';
+import { loadConfig } from '../src/config/env.ts';
+import { type App, createApp } from '../src/http/app.ts';
+import { createHttpServer } from '../src/http/server.ts';
 import { closeServer, createTestDatabase, type TestDatabase } from './helpers.ts';
 import { recordTrust } from './support/trust-record.ts';
 

@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS } from '../src/limits.ts';
-import { demoData, insertDemoData } from '../src/seed.ts';
-import { createHttpServer } from '../src/server.ts';
+import { DEFAULT_LIMITS } from '../src/config/limits.ts';
+import { demoData, insertDemoData } from '../src/demo/seed.ts';
+import { createHttpServer } from '../src/http/server.ts';
 import { closeServer, createTestApp, type GraphQLResponse, listenOnLoopback, type TestApp } from './helpers.ts';
 import { recordTrust } from './support/trust-record.ts';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../src/log.ts';
+import { createLogger } from '../src/http/log.ts';
 import { createTestApp, type TestApp } from './helpers.ts';
 import { recordTrust } from './support/trust-record.ts';
 

@@ -1,13 +1,13 @@
-// The HTTP server answers queries POSTed as JSON without Yoga's Fetch layer (src/fast-path.ts).
+// The HTTP server answers queries POSTed as JSON without Yoga's Fetch layer (src/http/fast-path.ts).
 // Every request here goes both over HTTP and to Yoga in process (`app.fetch`), and the two answers
 // must be the same, status, headers and bytes; a Yoga plugin counts which requests Yoga handled.
 import { request as httpRequest, type Server } from 'node:http';
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Context } from '../src/context.ts';
-import { DEFAULT_LIMITS } from '../src/limits.ts';
-import { createHttpServer } from '../src/server.ts';
+import { DEFAULT_LIMITS } from '../src/config/limits.ts';
+import { createHttpServer } from '../src/http/server.ts';
+import type { Context } from '../src/resolvers/context.ts';
 import { closeServer, createTestApp, listenOnLoopback, type TestApp } from './helpers.ts';
 import { EVERY_FIELD } from './queries.ts';
 

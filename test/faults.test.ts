@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccount, type NewAccount } from '../src/accounts.ts';
-import { openDatabase } from '../src/db.ts';
-import { migrateDatabase } from '../src/migrate.ts';
-import { createHttpServer } from '../src/server.ts';
-import { createApp } from '../src/yoga.ts';
+import { createAccount, type NewAccount } from '../src/auth/accounts.ts';
+import { openDatabase } from '../src/data/database.ts';
+import { migrateDatabase } from '../src/data/migrate.ts';
+import { createApp } from '../src/http/app.ts';
+import { createHttpServer } from '../src/http/server.ts';
 import { createTestDatabase, onPostgres, type TestDatabase } from './helpers.ts';
 import { runNpmScript } from './support/cli.ts';
 import { createProcessDatabase } from './support/process-database.ts';

@@ -11,9 +11,9 @@ import { composeServices as composeWithGuild } from '@theguild/federation-compos
 import { getOperationAST, parse } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccount, type NewAccount } from '../src/accounts.ts';
-import { createHttpServer } from '../src/server.ts';
-import { createApp } from '../src/yoga.ts';
+import { createAccount, type NewAccount } from '../src/auth/accounts.ts';
+import { createApp } from '../src/http/app.ts';
+import { createHttpServer } from '../src/http/server.ts';
 import { closeServer, createTestDatabase, listenOnLoopback, type TestDatabase } from './helpers.ts';
 
 const customerSdl = readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8');

@@ -3,8 +3,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS } from '../src/limits.ts';
-import { demoData, insertDemoData } from '../src/seed.ts';
+import { DEFAULT_LIMITS } from '../src/config/limits.ts';
+import { demoData, insertDemoData } from '../src/demo/seed.ts';
 import { createTestApp, type TestApp } from './helpers.ts';
 import { EVERY_FIELD } from './queries.ts';
 import { createProcessDatabase, type ProcessDatabase } from './support/process-database.ts';
@@ -311,8 +311,8 @@ describe('fuzzing a started server process', () => {
   beforeAll(async () => {
     database = await createProcessDatabase();
     key = await database.inspect(async (db) => {
-      const { migrateDatabase } = await import('../src/migrate.ts');
-      const { createAccount } = await import('../src/accounts.ts');
+      const { migrateDatabase } = await import('../src/data/migrate.ts');
+      const { createAccount } = await import('../src/auth/accounts.ts');
       await migrateDatabase(db);
       return (await createAccount(db.prisma, 'Fuzzed')).testKey;
     });

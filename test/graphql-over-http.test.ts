@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
 import { serverAudits } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccount } from '../src/accounts.ts';
-import { createHttpServer } from '../src/server.ts';
-import { createApp } from '../src/yoga.ts';
+import { createAccount } from '../src/auth/accounts.ts';
+import { createApp } from '../src/http/app.ts';
+import { createHttpServer } from '../src/http/server.ts';
 import { closeServer, createTestDatabase, listenOnLoopback, type TestDatabase } from './helpers.ts';
 
 const GRAPHQL_RESPONSE = 'application/graphql-response+json';

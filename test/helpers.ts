@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { createAccount, type NewAccount } from '../src/accounts.ts';
-import { type Database, type DatabaseOptions, openDatabase } from '../src/db.ts';
-import { migrateDatabase } from '../src/migrate.ts';
-import { type AppOptions, createApp } from '../src/yoga.ts';
+import { createAccount, type NewAccount } from '../src/auth/accounts.ts';
+import { type Database, type DatabaseOptions, openDatabase } from '../src/data/database.ts';
+import { migrateDatabase } from '../src/data/migrate.ts';
+import { type AppOptions, createApp } from '../src/http/app.ts';
 
 /**
  * A fresh database for one test file: an in-memory PGlite by default, or, when DATABASE_URL is
@@ -49,7 +49,7 @@ export async function createTestDatabase(options: Omit<DatabaseOptions, 'databas
   };
 }
 
-/** A root field that src/customer-json.ts does not compile: in a query, it sends all of it to the resolvers. */
+/** A root field that src/data/customer-json.ts does not compile: in a query, it sends all of it to the resolvers. */
 export const VIA_RESOLVERS = 'viaResolvers: node(id: "cus_none") { id }';
 
 /** `query` (one operation, nothing after it) answered by the resolvers instead of compiled. */
@@ -97,7 +97,7 @@ export async function createTestApp(options: Partial<AppOptions> = {}) {
     return statements.length - before;
   }
 
-  // The app caches API keys only once it listens for their changes (src/api-key-cache.ts), which
+  // The app caches API keys only once it listens for their changes (src/auth/api-key-cache.ts), which
   // on PostgreSQL takes a connection of its own. Waiting for it here makes every statement count
   // the same whenever a test runs: a key is looked up on its first request only.
   for (let tries = 0; (await countStatements(() => request('{ __typename }'))) > 0; tries++) {

@@ -1,10 +1,10 @@
-// The HTTP server's own limits (src/server.ts, values in src/limits.ts), tried with raw sockets as
+// The HTTP server's own limits (src/http/server.ts, values in src/config/limits.ts), tried with raw sockets as
 // a slow or hostile client would use them, against a started server.
 import type { Server } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, type Limits } from '../src/limits.ts';
-import { createHttpServer } from '../src/server.ts';
+import { DEFAULT_LIMITS, type Limits } from '../src/config/limits.ts';
+import { createHttpServer } from '../src/http/server.ts';
 import { closeServer, createTestApp, listenOnLoopback, type TestApp } from './helpers.ts';
 import { createProcessDatabase } from './support/process-database.ts';
 import { startServerProcess } from './support/server-process.ts';

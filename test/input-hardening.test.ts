@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/db.ts';
-import { MigrationError, migrate, readMigrations } from '../src/migrate.ts';
+import { openDatabase } from '../src/data/database.ts';
+import { MigrationError, migrate, readMigrations } from '../src/data/migrate.ts';
 import { createTestApp, type GraphQLResponse, onPostgres, type TestApp, viaResolvers } from './helpers.ts';
 import { recordTrust } from './support/trust-record.ts';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoData, demoData, insertDemoData } from '../src/demo/seed.ts';
+import { graphqlTypeName, graphqlTypeOfId, type IdType, newId, randomToken, typeOfId } from '../src/domain/ids.ts';
 import type { Environment } from '../src/generated/prisma/enums.ts';
-import { graphqlTypeName, graphqlTypeOfId, type IdType, newId, randomToken, typeOfId } from '../src/ids.ts';
-import { type DemoData, demoData, insertDemoData } from '../src/seed.ts';
 import { createTestApp, type TestApp } from './helpers.ts';
 import { EVERY_FIELD } from './queries.ts';
 import { recordTrust } from './support/trust-record.ts';

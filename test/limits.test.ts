@@ -1,10 +1,10 @@
 import { getIntrospectionQuery, Lexer, Source, TokenKind } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Context } from '../src/context.ts';
-import { DEFAULT_LIMITS, limitsFromEnv } from '../src/limits.ts';
-import { demoData, insertDemoData } from '../src/seed.ts';
-import { DEFAULT_QUERY } from '../src/yoga.ts';
+import { DEFAULT_LIMITS, limitsFromEnv } from '../src/config/limits.ts';
+import { demoData, insertDemoData } from '../src/demo/seed.ts';
+import { DEFAULT_QUERY } from '../src/http/app.ts';
+import type { Context } from '../src/resolvers/context.ts';
 import { createTestApp, type GraphQLResponse, type TestApp } from './helpers.ts';
 import { EVERY_FIELD } from './queries.ts';
 import { recordTrust } from './support/trust-record.ts';
@@ -47,7 +47,7 @@ function deepQuery(depth: number): string {
   return `{ customers(first: 1) { edges { node { ${selection} } } } }`;
 }
 
-describe('document limits (values in src/limits.ts)', () => {
+describe('document limits (values in src/config/limits.ts)', () => {
   it(`depth: ${DEFAULT_LIMITS.maxDepth} levels answer, one more is MAX_DEPTH_EXCEEDED`, async () => {
     expectAnswered(await t.request(deepQuery(DEFAULT_LIMITS.maxDepth)));
     expectRefused(await t.request(deepQuery(DEFAULT_LIMITS.maxDepth + 1)), 'MAX_DEPTH_EXCEEDED');

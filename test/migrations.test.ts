@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { get_dmmf } from '@prisma/prisma-schema-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SqlSession } from '../src/db.ts';
-import { MIGRATIONS_DIR, MigrationError, migrate, pendingMigrations, readMigrations } from '../src/migrate.ts';
+import type { SqlSession } from '../src/data/database.ts';
+import { MIGRATIONS_DIR, MigrationError, migrate, pendingMigrations, readMigrations } from '../src/data/migrate.ts';
 import { createTestDatabase, onPostgres, type TestDatabase } from './helpers.ts';
 
 const schemaSource = readFileSync(new URL('../prisma/schema.prisma', import.meta.url), 'utf8');
@@ -222,7 +222,7 @@ if (onPostgres)
   describe('migrations from two connections at once', () => {
     it('apply each migration exactly once', async () => {
       const { default: pg } = await import('pg');
-      const { openDatabase } = await import('../src/db.ts');
+      const { openDatabase } = await import('../src/data/database.ts');
       const serverUrl = process.env.DATABASE_URL!;
       const name = `cg_test_race_${Date.now()}`;
       const admin = new pg.Client({ connectionString: serverUrl });

@@ -1,9 +1,9 @@
-// Reads outside transactions (src/read-batch.ts sends its merged statements through them). On
+// Reads outside transactions (src/data/read-batch.ts sends its merged statements through them). On
 // PostgreSQL they run as named prepared statements with generic plans, planned once per
 // connection, and a connection holds a bounded number of them; on PGlite they go through Prisma,
 // unprepared.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_PREPARED_READS } from '../src/db.ts';
+import { MAX_PREPARED_READS } from '../src/data/database.ts';
 import { createTestDatabase, onPostgres, type TestDatabase } from './helpers.ts';
 
 describe('db.read', () => {

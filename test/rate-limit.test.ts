@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, type Limits, limitsFromEnv } from '../src/limits.ts';
+import { DEFAULT_LIMITS, type Limits, limitsFromEnv } from '../src/config/limits.ts';
 import { createTestApp, type GraphQLResponse, onPostgres, type TestApp } from './helpers.ts';
 import { post, type ServerProcess, startServerProcess } from './support/server-process.ts';
 import { recordTrust } from './support/trust-record.ts';

@@ -2,8 +2,8 @@ import { composeServices as composeWithApollo } from '@apollo/composition';
 import { composeServices as composeWithGuild } from '@theguild/federation-composition';
 import { type DocumentNode, Kind, parse, type SchemaDefinitionNode } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { newId } from '../src/ids.ts';
-import { createLogger } from '../src/log.ts';
+import { newId } from '../src/domain/ids.ts';
+import { createLogger } from '../src/http/log.ts';
 import { createTestApp, type TestApp, viaResolvers } from './helpers.ts';
 import { recordTrust } from './support/trust-record.ts';
 
@@ -148,7 +148,7 @@ describe('a subscription operation', () => {
 });
 
 describe('a plan subscription', () => {
-  /** Whether the statements run by `request` are the one statement of src/customer-json.ts that builds the response. */
+  /** Whether the statements run by `request` are the one statement of src/data/customer-json.ts that builds the response. */
   async function answeredAsJson(request: () => Promise<unknown>): Promise<boolean> {
     const before = t.statements.length;
     await request();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { productionLaunch } from '../bench/servers.ts';
-import { DEMO_CUSTOMER_COUNT, seedDemo } from '../src/seed.ts';
+import { DEMO_CUSTOMER_COUNT, seedDemo } from '../src/demo/seed.ts';
 import { createTestDatabase } from './helpers.ts';
 
 const root = new URL('..', import.meta.url).pathname;

@@ -11,8 +11,8 @@ import {
   CUSTOMERS_PAGE,
   customersPageOf,
 } from '../bench/queries.ts';
+import { newId } from '../src/domain/ids.ts';
 import type { Prisma } from '../src/generated/prisma/client.ts';
-import { newId } from '../src/ids.ts';
 import { createTestApp, type TestApp, viaResolvers } from './helpers.ts';
 
 const CUSTOMERS = 100;
@@ -143,13 +143,13 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 describe('SQL statements per bench request', () => {
-  // Compiled (src/customer-json.ts), a list or a customer by id with everything nested is one
+  // Compiled (src/data/customer-json.ts), a list or a customer by id with everything nested is one
   // statement that builds the answer. Through the resolvers, the page, then one statement for
-  // everything hanging off its customers (src/read-batch.ts): their lists, balance(featureId),
+  // everything hanging off its customers (src/data/read-batch.ts): their lists, balance(featureId),
   // stats, the first page of invoices, charges and events with their totalCounts, and, looked
   // ahead (src/schema/selection.ts), the entities' lists and the referrals' reward and
   // referredCustomer. The API key was looked up by an earlier request (test/helpers.ts) and is
-  // cached (src/api-key-cache.ts).
+  // cached (src/auth/api-key-cache.ts).
   it('B: customers(first: 20) with every nested field', async () => {
     expect(await statementsOf(CUSTOMERS_PAGE, { first: 20 })).toBe(1);
     expect(await statementsOf(viaResolvers(CUSTOMERS_PAGE), { first: 20 })).toBe(2);

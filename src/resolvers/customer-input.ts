@@ -1,6 +1,6 @@
 import { CountryCodeResolver, CurrencyResolver } from 'graphql-scalars';
+import { BIGINT_RANGE, fitsBigint } from '../data/column-ranges.ts';
 import { Prisma, type TaxExempt } from '../generated/prisma/client.ts';
-import { BIGINT_RANGE, fitsBigint } from './column-ranges.ts';
 import { type UserError, userError } from './errors.ts';
 
 export interface AddressInput {

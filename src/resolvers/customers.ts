@@ -1,7 +1,7 @@
-import type { Context } from '../context.ts';
+import { fitsTimestamp, INSTANT_RANGE_TEXT } from '../data/column-ranges.ts';
+import { newId } from '../domain/ids.ts';
 import { type Customer, Prisma } from '../generated/prisma/client.ts';
-import { newId } from '../ids.ts';
-import { fitsTimestamp, INSTANT_RANGE_TEXT } from './column-ranges.ts';
+import type { Context } from './context.ts';
 import {
   type CustomerFieldsInput,
   checkCustomerFields,
@@ -41,7 +41,7 @@ export type Placeholder = (value: unknown, type: string) => string;
 
 export type CustomerListArgs = PageArgs & { filter?: CustomerFilter | null; orderBy?: CustomerOrder | null };
 
-/** A customers list request in SQL: here for the resolver, and for src/customer-json.ts. */
+/** A customers list request in SQL: here for the resolver, and for src/data/customer-json.ts. */
 export interface CustomerList {
   request: PageRequest;
   order: CustomerOrder;
@@ -166,9 +166,9 @@ function parameters() {
 }
 
 /**
- * A page of the caller's customers, read as the loaders read (src/read-batch.ts): a prepared
+ * A page of the caller's customers, read as the loaders read (src/data/read-batch.ts): a prepared
  * statement, planned once per connection, its rows decoded as Prisma returns them. A query that
- * src/customer-json.ts compiles does not come here.
+ * src/data/customer-json.ts compiles does not come here.
  */
 export async function listCustomers(ctx: Context, args: CustomerListArgs): Promise<Page<Customer>> {
   const { values, param } = parameters();

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GraphQLError } from 'graphql';
-import type { Context } from '../context.ts';
 import type { Customer, Prisma } from '../generated/prisma/client.ts';
+import type { Context } from './context.ts';
 import { type UserError, UserErrors, userError } from './errors.ts';
 
 export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;

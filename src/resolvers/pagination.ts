@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GraphQLError } from 'graphql';
-import { isStorableText } from '../request-input.ts';
-import { fitsTimestamp } from './column-ranges.ts';
+import { fitsTimestamp } from '../data/column-ranges.ts';
+import { isStorableText } from '../http/request-input.ts';
 
 export const DEFAULT_PAGE_SIZE = 10;
 export const MAX_PAGE_SIZE = 100;

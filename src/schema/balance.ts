@@ -1,5 +1,5 @@
-import { builder } from '../builder.ts';
 import { ResetInterval } from '../generated/prisma/enums.ts';
+import { builder } from './builder.ts';
 
 const ResetIntervalEnum = builder.enumType(ResetInterval, {
   name: 'ResetInterval',

@@ -1,5 +1,5 @@
-import { builder } from '../builder.ts';
 import { ChargeStatus } from '../generated/prisma/enums.ts';
+import { builder } from './builder.ts';
 import { MoneyRef } from './money.ts';
 
 const ChargeStatusEnum = builder.enumType(ChargeStatus, {

@@ -1,9 +1,8 @@
 import { type GraphQLObjectType, type GraphQLResolveInfo, getArgumentValues } from 'graphql';
-import { builder, type SchemaTypes } from '../builder.ts';
-import type { Context } from '../context.ts';
+import type { EntityList } from '../data/loaders.ts';
 import type { Customer } from '../generated/prisma/client.ts';
 import { Environment, TaxExempt } from '../generated/prisma/enums.ts';
-import type { EntityList } from '../loaders.ts';
+import type { Context } from '../resolvers/context.ts';
 import type { CustomerFieldsInput } from '../resolvers/customer-input.ts';
 import {
   type CustomerPayload as CustomerPayloadShape,
@@ -15,6 +14,7 @@ import {
 } from '../resolvers/customers.ts';
 import { type Page, type PageArgs, pageRequest, toPage } from '../resolvers/pagination.ts';
 import { BalanceRef } from './balance.ts';
+import { builder, type SchemaTypes } from './builder.ts';
 import { ChargeRef } from './charge.ts';
 import { EntityRef } from './entity.ts';
 import { EventRef } from './event.ts';

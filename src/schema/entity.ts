@@ -1,5 +1,5 @@
-import { builder } from '../builder.ts';
 import { BalanceRef } from './balance.ts';
+import { builder } from './builder.ts';
 import { keyedById } from './node-entity.ts';
 import { PurchaseRef } from './purchase.ts';
 import { SubscriptionRef } from './subscription.ts';

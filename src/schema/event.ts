@@ -1,5 +1,5 @@
-import { builder } from '../builder.ts';
 import { EventType } from '../generated/prisma/enums.ts';
+import { builder } from './builder.ts';
 
 const EventTypeEnum = builder.enumType(EventType, { name: 'EventType', description: 'What happened.' });
 

@@ -1,6 +1,6 @@
 import { type GraphQLSchema, type GraphQLUnionType, getNamedType, lexicographicSortSchema } from 'graphql';
-import { builder } from '../builder.ts';
 import { badArgument } from '../resolvers/pagination.ts';
+import { builder } from './builder.ts';
 import './scalars.ts';
 import './user-error.ts';
 import './money.ts';

@@ -1,5 +1,5 @@
-import { builder } from '../builder.ts';
 import { InvoiceStatus } from '../generated/prisma/enums.ts';
+import { builder } from './builder.ts';
 import { MoneyRef } from './money.ts';
 import { keyedById } from './node-entity.ts';
 

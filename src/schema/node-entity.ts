@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { builder } from '../builder.ts';
-import type { Context } from '../context.ts';
-import type { IdType } from '../ids.ts';
+import type { IdType } from '../domain/ids.ts';
+import type { Context } from '../resolvers/context.ts';
+import { builder } from './builder.ts';
 
 type LoadableType = Exclude<IdType, 'Account' | 'ApiKey'>;
 

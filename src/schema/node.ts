@@ -1,8 +1,8 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { builder } from '../builder.ts';
-import type { Context } from '../context.ts';
-import { typeOfId } from '../ids.ts';
+import { typeOfId } from '../domain/ids.ts';
+import type { Context } from '../resolvers/context.ts';
 import { badArgument, MAX_PAGE_SIZE } from '../resolvers/pagination.ts';
+import { builder } from './builder.ts';
 import { startRelationReads } from './customer.ts';
 
 function loadNode(id: string, ctx: Context) {

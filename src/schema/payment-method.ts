@@ -1,6 +1,6 @@
-import { builder } from '../builder.ts';
 import type { PaymentMethod } from '../generated/prisma/client.ts';
 import { PaymentMethodType } from '../generated/prisma/enums.ts';
+import { builder } from './builder.ts';
 
 const PaymentMethodTypeEnum = builder.enumType(PaymentMethodType, {
   name: 'PaymentMethodType',

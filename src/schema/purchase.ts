@@ -1,5 +1,5 @@
-import { builder } from '../builder.ts';
 import { PurchaseStatus } from '../generated/prisma/enums.ts';
+import { builder } from './builder.ts';
 
 const PurchaseStatusEnum = builder.enumType(PurchaseStatus, {
   name: 'PurchaseStatus',

@@ -1,4 +1,4 @@
-import { builder } from '../builder.ts';
+import { builder } from './builder.ts';
 import { RewardRef } from './reward.ts';
 
 export const ReferralRef = builder.prismaObject('Referral', {

@@ -1,5 +1,5 @@
-import { builder } from '../builder.ts';
 import { RewardDuration, RewardType } from '../generated/prisma/enums.ts';
+import { builder } from './builder.ts';
 import { MoneyRef } from './money.ts';
 
 const RewardTypeEnum = builder.enumType(RewardType, { name: 'RewardType', description: 'What a reward gives.' });

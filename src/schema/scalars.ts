@@ -1,6 +1,6 @@
 import { GraphQLError, Kind } from 'graphql';
 import { DateTimeResolver, JSONObjectResolver, JSONResolver } from 'graphql-scalars';
-import { builder } from '../builder.ts';
+import { builder } from './builder.ts';
 
 builder.addScalarType('DateTime', DateTimeResolver);
 builder.addScalarType('JSON', JSONResolver);

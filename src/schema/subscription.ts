@@ -1,6 +1,6 @@
-import { builder } from '../builder.ts';
+import { graphqlTypeName } from '../domain/ids.ts';
 import { SubscriptionStatus } from '../generated/prisma/enums.ts';
-import { graphqlTypeName } from '../ids.ts';
+import { builder } from './builder.ts';
 import { keyedById } from './node-entity.ts';
 
 const SubscriptionStatusEnum = builder.enumType(SubscriptionStatus, {

@@ -1,4 +1,4 @@
-import { builder } from '../builder.ts';
+import { builder } from './builder.ts';
 
 export const TrialUsedRef = builder.prismaObject('TrialUsed', {
   name: 'TrialUsed',

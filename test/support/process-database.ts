@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Database, openDatabase } from '../../src/db.ts';
+import { type Database, openDatabase } from '../../src/data/database.ts';
 import { createTestDatabase, onPostgres } from '../helpers.ts';
 
 /**

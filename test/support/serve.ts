@@ -1,10 +1,10 @@
 // A server process for tests that need real processes: the API on DATABASE_URL (or the embedded
 // database in DATA_DIR), on 127.0.0.1 and PORT (0: any free port). Prints {"port": N} once listening.
-import { loadConfig } from '../../src/config.ts';
-import { openDatabase } from '../../src/db.ts';
-import { migrateDatabase } from '../../src/migrate.ts';
-import { createHttpServer, shutdown } from '../../src/server.ts';
-import { createApp } from '../../src/yoga.ts';
+import { loadConfig } from '../../src/config/env.ts';
+import { openDatabase } from '../../src/data/database.ts';
+import { migrateDatabase } from '../../src/data/migrate.ts';
+import { createApp } from '../../src/http/app.ts';
+import { createHttpServer, shutdown } from '../../src/http/server.ts';
 
 const config = loadConfig();
 const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import type { YogaInitialContext } from 'graphql-yoga';
-import { type Caller, createAuthenticator } from './auth.ts';
-import type { Database } from './db.ts';
-import type { PrismaClient } from './generated/prisma/client.ts';
-import { createLoaders, type Loaders } from './loaders.ts';
-import type { RateLimit } from './rate-limit.ts';
+import { type Caller, createAuthenticator } from '../auth/api-keys.ts';
+import type { RateLimit } from '../auth/rate-limit.ts';
+import type { Database } from '../data/database.ts';
+import { createLoaders, type Loaders } from '../data/loaders.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
 
 export interface Context {
   prisma: PrismaClient;

@@ -3,10 +3,10 @@ import DirectivesPlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
-import type { Context } from './context.ts';
-import type PrismaTypes from './generated/pothos-types.ts';
-import { getDatamodel } from './generated/pothos-types.ts';
-import { graphqlTypeOfId } from './ids.ts';
+import { graphqlTypeOfId } from '../domain/ids.ts';
+import type PrismaTypes from '../generated/pothos-types.ts';
+import { getDatamodel } from '../generated/pothos-types.ts';
+import type { Context } from '../resolvers/context.ts';
 
 export const builder = new SchemaBuilder<{
   Context: Context;

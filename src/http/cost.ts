@@ -17,9 +17,9 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { ASSUMED_LIST_SIZE } from '../config/limits.ts';
+import { DEFAULT_PAGE_SIZE } from '../resolvers/pagination.ts';
 import { saturatingAdd, saturatingMultiply } from './document-analysis.ts';
-import { ASSUMED_LIST_SIZE } from './limits.ts';
-import { DEFAULT_PAGE_SIZE } from './resolvers/pagination.ts';
 
 /** List fields whose length is the length of one of their arguments. */
 const SIZED_BY_ARGUMENT: Record<string, string> = { 'Query.nodes': 'ids', 'Query._entities': 'representations' };

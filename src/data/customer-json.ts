@@ -17,11 +17,11 @@ import {
   visit,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Caller } from './auth.ts';
-import type { Context } from './context.ts';
-import type { Database } from './db.ts';
-import { type CustomerListArgs, customerList, customerListKeyset, sortsByInstant } from './resolvers/customers.ts';
-import { decodeCursor, fingerprint, type PageRequest, pageRequest } from './resolvers/pagination.ts';
+import type { Caller } from '../auth/api-keys.ts';
+import type { Context } from '../resolvers/context.ts';
+import { type CustomerListArgs, customerList, customerListKeyset, sortsByInstant } from '../resolvers/customers.ts';
+import { decodeCursor, fingerprint, type PageRequest, pageRequest } from '../resolvers/pagination.ts';
+import type { Database } from './database.ts';
 
 /**
  * `customer(id:)` and `customers` answered by one SQL statement that builds the response's JSON
@@ -300,7 +300,7 @@ function pageJson(source: PageSource, field: FieldNode, definition: GraphQLField
 }
 
 /**
- * A customer's page of invoices, charges or events, as src/loaders.ts pages them: newest first,
+ * A customer's page of invoices, charges or events, as src/data/loaders.ts pages them: newest first,
  * keyset after or before a cursor.
  */
 const connection =

@@ -1,6 +1,6 @@
-import { createApiKey } from './auth.ts';
-import type { PrismaClient } from './generated/prisma/client.ts';
-import { newId } from './ids.ts';
+import { newId } from '../domain/ids.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { createApiKey } from './api-keys.ts';
 
 export interface NewAccount {
   accountId: string;

@@ -4,8 +4,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from '../generated/prisma/client.ts';
 import { lockDataDir } from './data-dir-lock.ts';
-import { PrismaClient } from './generated/prisma/client.ts';
 
 /** A plain SQL session, used where Prisma cannot help: migrations and advisory locks. */
 export interface SqlSession {
@@ -72,7 +72,7 @@ export interface DatabaseOptions {
 }
 
 // Under a burst of writes, a transaction queues for a pooled connection instead of failing after
-// Prisma's default 2 s; the execution timeout (src/limits.ts) still bounds the whole request.
+// Prisma's default 2 s; the execution timeout (src/config/limits.ts) still bounds the whole request.
 const transactionOptions = { maxWait: 5_000 };
 
 function createPrisma(adapter: PrismaPg | PrismaPGlite, onQuery?: QueryListener): PrismaClient {
@@ -209,7 +209,7 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
     connectionString: databaseUrl,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    // Planning a merged read (src/read-batch.ts) costs several times its execution, and the
+    // Planning a merged read (src/data/read-batch.ts) costs several times its execution, and the
     // default plan cache keeps planning it for each execution's values. Its lookups by key plan
     // the same for any value. Only reads are prepared (named): Prisma's statements are unnamed,
     // planned each time whatever this says.

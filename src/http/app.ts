@@ -1,23 +1,23 @@
 import { createYoga, type Plugin } from 'graphql-yoga';
-import { type Context, createContext } from './context.ts';
-import { customerReadAsJson } from './customer-json.ts';
-import type { Database } from './db.ts';
+import { createRateLimit } from '../auth/rate-limit.ts';
+import { type Limits, limitsFromEnv } from '../config/limits.ts';
+import { customerReadAsJson } from '../data/customer-json.ts';
+import type { Database } from '../data/database.ts';
+import { type Context, createContext } from '../resolvers/context.ts';
+import { schema } from '../schema/index.ts';
 import { compiledExecution } from './jit.ts';
-import { type Limits, limitsFromEnv } from './limits.ts';
 import { createLogger, errorLog, type Logger } from './log.ts';
 import { fromLoopback } from './loopback.ts';
 import { refuseUnservedOperations } from './operation-types.ts';
-import { createRateLimit } from './rate-limit.ts';
 import { requestLimitPlugins } from './request-limits.ts';
-import { schema } from './schema/index.ts';
 import { maskError } from './unavailable.ts';
 
 export interface AppOptions {
   db: Database;
-  /** Key written into GraphiQL's headers for a browser on this machine (src/loopback.ts), so the embedded demo's first query just works. */
+  /** Key written into GraphiQL's headers for a browser on this machine (src/http/loopback.ts), so the embedded demo's first query just works. */
   graphiqlApiKey?: string;
   plugins?: Plugin[];
-  /** Defaults to src/limits.ts with INTROSPECTION and the rate limits read from the environment. */
+  /** Defaults to src/config/limits.ts with INTROSPECTION and the rate limits read from the environment. */
   limits?: Limits;
   /** Where errors are logged (by code, path and request id); JSON lines on standard output by default. */
   logger?: Logger;
@@ -50,7 +50,7 @@ export function createApp({ db, graphiqlApiKey, plugins = [], limits = limitsFro
     graphqlEndpoint: '/graphql',
     landingPage: false,
     maskedErrors: { maskError },
-    // src/request-input.ts holds the body to limits.maxBodyBytes while it reads it.
+    // src/http/request-input.ts holds the body to limits.maxBodyBytes while it reads it.
     maxRequestBodySize: false,
     // Before the limits: their execution timeout races whatever executor is set before it.
     plugins: [
@@ -74,7 +74,7 @@ export function createApp({ db, graphiqlApiKey, plugins = [], limits = limitsFro
       };
     },
   });
-  // The HTTP server's fast path (src/fast-path.ts) holds bodies to the same limit as the plugins.
+  // The HTTP server's fast path (src/http/fast-path.ts) holds bodies to the same limit as the plugins.
   return Object.assign(yoga, { limits });
 }
 

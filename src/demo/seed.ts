@@ -1,6 +1,6 @@
-import { createApiKey, environmentOfKey, hashApiKey } from './auth.ts';
-import type { Environment, Prisma, PrismaClient } from './generated/prisma/client.ts';
-import { newId } from './ids.ts';
+import { createApiKey, environmentOfKey, hashApiKey } from '../auth/api-keys.ts';
+import { newId } from '../domain/ids.ts';
+import type { Environment, Prisma, PrismaClient } from '../generated/prisma/client.ts';
 
 export const DEMO_ACCOUNT_ID = 'acct_DemoMerchant000000000000';
 export const DEMO_CUSTOMER_COUNT = 50;

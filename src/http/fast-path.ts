@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { type DocumentNode, type ExecutionResult, getOperationAST } from 'graphql';
 import { processRegularResult } from 'graphql-yoga';
-import type { App } from './yoga.ts';
+import type { App } from './app.ts';
 
 interface QueryParams {
   query: string;

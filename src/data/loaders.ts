@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
-import type { Caller } from './auth.ts';
-import type { Database } from './db.ts';
+import type { Caller } from '../auth/api-keys.ts';
+import type { IdType } from '../domain/ids.ts';
 import type {
   Balance,
   Charge,
@@ -14,10 +14,10 @@ import type {
   Reward,
   Subscription,
   TrialUsed,
-} from './generated/prisma/client.ts';
-import type { IdType } from './ids.ts';
+} from '../generated/prisma/client.ts';
+import { decodeCursor, encodeCursor, type Page, type PageArgs, pageRequest, toPage } from '../resolvers/pagination.ts';
+import type { Database } from './database.ts';
 import { createReadBatch, type ModelName } from './read-batch.ts';
-import { decodeCursor, encodeCursor, type Page, type PageArgs, pageRequest, toPage } from './resolvers/pagination.ts';
 
 export interface CustomerStats {
   invoiceCount: number;
@@ -67,7 +67,7 @@ const CALLERS_CUSTOMERS = 'ARRAY(SELECT id FROM "Customer" WHERE id = ANY($1::te
 /**
  * Per-request DataLoaders: whatever number of customers a request touches, each relation it
  * selects is one read, and the reads of one selection level go to the database together as one
- * statement (src/read-batch.ts). Every loader is scoped to the caller's account and environment in
+ * statement (src/data/read-batch.ts). Every loader is scoped to the caller's account and environment in
  * its SQL, so an id of another tenant loads as null, and its relations as nothing.
  */
 export function createLoaders(db: Pick<Database, 'read'>, caller: Caller) {

@@ -12,7 +12,7 @@ export interface Limits {
   maxTokens: number;
   /** Directives in one operation. */
   maxDirectives: number;
-  /** Objects an operation may ask for, page sizes multiplied through (see src/cost.ts). */
+  /** Objects an operation may ask for, page sizes multiplied through (see src/http/cost.ts). */
   maxCost: number;
   /** Bytes of an HTTP request body. */
   maxBodyBytes: number;

@@ -1,5 +1,5 @@
-import type { Database } from './db.ts';
-import { getDatamodel } from './generated/pothos-types.ts';
+import { getDatamodel } from '../generated/pothos-types.ts';
+import type { Database } from './database.ts';
 
 const models = getDatamodel().datamodel.models;
 export type ModelName = keyof typeof models & string;

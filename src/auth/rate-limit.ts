@@ -1,9 +1,9 @@
 import { GraphQLError } from 'graphql';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Caller } from './auth.ts';
-import type { Database } from './db.ts';
-import type { Environment } from './generated/prisma/enums.ts';
-import type { Limits } from './limits.ts';
+import type { Limits } from '../config/limits.ts';
+import type { Database } from '../data/database.ts';
+import type { Environment } from '../generated/prisma/enums.ts';
+import type { Caller } from './api-keys.ts';
 
 /** Counts one operation against its API key's limit; throws RATE_LIMITED (HTTP 429) past it. */
 export type RateLimit = (caller: Caller) => Promise<void>;

@@ -1,9 +1,9 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { DocumentNode, ExecutionResult, FieldNode, GraphQLError, ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import type { Limits } from '../config/limits.ts';
 import { operationCost } from './cost.ts';
 import { countText, operationShapes } from './document-analysis.ts';
-import type { Limits } from './limits.ts';
 import { refusal } from './refusal.ts';
 import { requestInputPlugins } from './request-input.ts';
 
@@ -32,7 +32,7 @@ function armor(limits: Limits): Plugin {
   }) as Plugin;
 }
 
-/** Depth, aliases and directives of each operation (src/document-analysis.ts), held to `limits`. */
+/** Depth, aliases and directives of each operation (src/http/document-analysis.ts), held to `limits`. */
 function documentShapeLimits(limits: Limits): Plugin {
   const checks = [
     { measure: 'depth', code: 'MAX_DEPTH_EXCEEDED', limit: limits.maxDepth, message: 'Query depth limit' },

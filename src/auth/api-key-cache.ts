@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import type { Caller } from './auth.ts';
-import type { Database } from './db.ts';
+import type { Database } from '../data/database.ts';
+import type { Caller } from './api-keys.ts';
 
 /**
  * The channel the trigger of prisma/migrations/20261124000000_api_key_notify notifies with the

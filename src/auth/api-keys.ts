@@ -1,9 +1,9 @@
 import { hash as digest, timingSafeEqual } from 'node:crypto';
+import type { Database } from '../data/database.ts';
+import { newId, randomToken } from '../domain/ids.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { Environment } from '../generated/prisma/enums.ts';
 import { createApiKeyCache } from './api-key-cache.ts';
-import type { Database } from './db.ts';
-import type { PrismaClient } from './generated/prisma/client.ts';
-import type { Environment } from './generated/prisma/enums.ts';
-import { newId, randomToken } from './ids.ts';
 
 export interface Caller {
   accountId: string;
@@ -58,7 +58,7 @@ async function lookUpCaller(prisma: PrismaClient, hash: string, env: Environment
 
 /**
  * Answers the caller a bearer key stands for, or undefined for a missing, malformed, unknown or
- * revoked key. Keys that authenticated are cached (src/api-key-cache.ts) until they change.
+ * revoked key. Keys that authenticated are cached (src/auth/api-key-cache.ts) until they change.
  */
 export function createAuthenticator(db: Database): (authorization: string | null) => Promise<Caller | undefined> {
   const cache = createApiKeyCache(db);
@@ -81,7 +81,7 @@ export interface RevokedKey {
 
 /**
  * Revokes a key at once: the database notifies every server process, which forgets the key
- * (src/api-key-cache.ts) before its next request. Undefined for an unknown key.
+ * (src/auth/api-key-cache.ts) before its next request. Undefined for an unknown key.
  */
 export async function revokeApiKey(prisma: PrismaClient, key: string): Promise<RevokedKey | undefined> {
   const hash = hashApiKey(key);

@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { finished } from 'node:stream';
-import type { Database } from './db.ts';
+import type { Database } from '../data/database.ts';
+import { pendingMigrations } from '../data/migrate.ts';
+import type { App } from './app.ts';
 import { queryFastPath } from './fast-path.ts';
-import { pendingMigrations } from './migrate.ts';
-import type { App } from './yoga.ts';
 
 async function databaseReady(db: Database): Promise<{ ready: boolean; reason?: string }> {
   try {
