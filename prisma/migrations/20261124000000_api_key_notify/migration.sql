@@ -1,4 +1,4 @@
--- Every server process caches the callers of API keys it authenticated (src/auth/api-key-cache.ts)
+-- Every server process caches the callers of API keys it authenticated (src/api-key-cache.ts)
 -- and listens on "api_key_changed" to forget a key the moment it is revoked, re-pointed or
 -- deleted, by whichever process. The payload is the key's hash; '' means every key (TRUNCATE).
 

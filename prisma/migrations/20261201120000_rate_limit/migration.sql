@@ -1,4 +1,4 @@
--- The per-key rate limiter's counters (src/auth/rate-limit.ts, rate-limiter-flexible's PostgreSQL
+-- The per-key rate limiter's counters (src/rate-limit.ts, rate-limiter-flexible's PostgreSQL
 -- store): one row per key and window. UNLOGGED: a counter of the current second is not worth a
 -- WAL write per request, and losing them in a crash only forgives one second.
 CREATE UNLOGGED TABLE "RateLimit" (
