@@ -1,11 +1,10 @@
 import pg from 'pg';
-import { encodeCursor } from '../src/resolvers/pagination.ts';
+import { CUSTOMER_CURSOR, encodeCursor } from '../src/data/pagination.ts';
 import { BENCH_ACCOUNT_ID } from './bench-account.ts';
 import type { BenchContext } from './scenarios.ts';
 
 const DEEP_POSITION = 900_000;
 const PAGE = 20;
-const LIST_KEY = JSON.stringify(['customers', {}, { field: 'createdAt', direction: 'desc' }]);
 
 /** Reads what the scenarios need from the bench database, and empties what F wrote last time. */
 export async function loadBenchContext(databaseUrl: string): Promise<BenchContext> {
@@ -17,9 +16,10 @@ export async function loadBenchContext(databaseUrl: string): Promise<BenchContex
     const [{ count }] = (await client.query<{ count: string }>(`SELECT count(*) FROM "Customer" WHERE ${live}`, [BENCH_ACCOUNT_ID])).rows;
     const customerCount = Number(count);
     if (customerCount < PAGE + 1) throw new Error(`The bench database has ${customerCount} customers; load more with npm run bench:data`);
-    const ids = await client.query<{ id: string }>(`SELECT id FROM "Customer" WHERE ${live} ORDER BY random() LIMIT 5000`, [
-      BENCH_ACCOUNT_ID,
-    ]);
+    const ids = await client.query<{ id: string; email: string }>(
+      `SELECT id, email FROM "Customer" WHERE ${live} ORDER BY random() LIMIT 5000`,
+      [BENCH_ACCOUNT_ID],
+    );
     // The cursor of the customer at deepPosition, so the page starts right after it.
     const deepPosition = Math.min(DEEP_POSITION, customerCount - PAGE);
     const [deep] = (
@@ -31,7 +31,9 @@ export async function loadBenchContext(databaseUrl: string): Promise<BenchContex
     ).rows;
     return {
       customerIds: ids.rows.map((row) => row.id),
-      deepCursor: encodeCursor(LIST_KEY, [deep.createdAt, deep.id]),
+      // What a person types to find one customer: the end of the name and the number of the email (lovelace.123456@).
+      lookups: ids.rows.slice(0, 1000).map(({ email }) => ({ email, search: email.slice(email.indexOf('.') + 1, email.indexOf('@') + 1) })),
+      deepCursor: encodeCursor('Customer', CUSTOMER_CURSOR, { id: deep.id }),
       deepPosition,
       customerCount,
     };

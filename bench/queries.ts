@@ -69,3 +69,13 @@ export const CUSTOMER_ENTITIES = `query CustomerEntities($representations: [_Any
 export const CREATE_CUSTOMER = `mutation CreateCustomer($input: CreateCustomerInput!) {
   createCustomer(input: $input) { customer { id name email createdAt } userErrors { field message code } }
 }`;
+
+/** The first customers a filter finds: an email lookup, or a search. */
+export const CUSTOMERS_FOUND = `query CustomersFound($filter: CustomerFilter!) {
+  customers(first: 20, filter: $filter) { edges { node { id name email createdAt } } }
+}`;
+
+/** A page of customers, with the count of the whole list or without it. */
+export const CUSTOMERS_COUNTED = `query CustomersCounted($first: Int!, $counted: Boolean!) {
+  customers(first: $first) { totalCount @include(if: $counted) edges { node { id name email createdAt } } }
+}`;

@@ -4,15 +4,16 @@
  * CUSTOMERS_PAGE and CUSTOMER_BY_ID. Node only passes the text through.
  * Parameters: $1 sha256 of the API key, $2 its environment, $3 page size or customer id.
  */
-import { fingerprint } from '../src/resolvers/pagination.ts';
-
-const CUSTOMERS_LIST_KEY = JSON.stringify(['customers', {}, { field: 'createdAt', direction: 'desc' }]);
-
 const iso = (column: string) => `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** base64url of {"l":fingerprint,"k":[createdAt, id]}, as encodeCursor writes it. */
-const cursor = (listKey: string, row: string) =>
-  `translate(encode(convert_to('{"l":"${fingerprint(listKey)}","k":["' || ${iso(`${row}."createdAt"`)} || '","' || ${row}.id || '"]}', 'UTF8'), 'base64'), E'+/=\\n', '-_')`;
+const base64 = (text: string) => `translate(encode(convert_to(${text}, 'UTF8'), 'base64'), E'\\n', '')`;
+/** A customer's cursor, as plugin-prisma writes it: base64 of "GPC:S:<id>". */
+const customerCursor = (row: string) => base64(`'GPC:S:' || ${row}.id`);
+/** The cursor of an invoice, charge or event: its customer, creation instant (milliseconds) and id. */
+const childCursor = (row: string) =>
+  base64(
+    `'GPC:T:["S:' || ${row}."customerId" || '","D:' || (extract(epoch from ${row}."createdAt") * 1000)::bigint || '","S:' || ${row}.id || '"]'`,
+  );
 
 /** Minor-unit digits by currency, from the same ICU data that formats Money in the server. */
 function currencyDigitsCase(currency: string): string {
@@ -58,37 +59,30 @@ const newestFirst = (row: string) => `${row}."createdAt" DESC, ${row}.id DESC`;
 const byFeature = (row: string) => `${row}."featureId", ${row}.id`;
 
 /** A customer's first page (10, the default) of invoices, charges or events, as a connection. */
-function childConnection(table: string, relation: string, node: (row: string) => string, emptyWhenDeleted: boolean): string {
-  const page = `(SELECT x.*, row_number() OVER (ORDER BY ${newestFirst('x')}) AS n, ${cursor(`customer.${relation}`, 'x')} AS cursor
+function childConnection(table: string, node: (row: string) => string): string {
+  const page = `(SELECT x.*, row_number() OVER (ORDER BY ${newestFirst('x')}) AS n, ${childCursor('x')} AS cursor
     FROM (SELECT * FROM "${table}" x WHERE x."customerId" = c.id ORDER BY ${newestFirst('x')} LIMIT 11) x) r`;
-  const connection = `(SELECT json_build_object(
+  return `(SELECT json_build_object(
       'totalCount', (SELECT count(*) FROM "${table}" t WHERE t."customerId" = c.id),
       'pageInfo', json_build_object('hasNextPage', count(*) > 10, 'hasPreviousPage', false,
         'startCursor', (array_agg(r.cursor ORDER BY r.n))[1], 'endCursor', (array_agg(r.cursor ORDER BY r.n))[least(count(*), 10)::int]),
       'edges', coalesce(json_agg(json_build_object('cursor', r.cursor, 'node', ${node('r')}) ORDER BY r.n) FILTER (WHERE r.n <= 10), '[]'))
     FROM ${page})`;
-  if (!emptyWhenDeleted) return connection;
-  return `CASE WHEN c."deletedAt" IS NULL THEN ${connection} ELSE json_build_object('totalCount', 0, 'pageInfo',
-    json_build_object('hasNextPage', false, 'hasPreviousPage', false, 'startCursor', NULL, 'endCursor', NULL), 'edges', '[]'::json) END`;
 }
 
-/** Personal data reads as null on a deleted customer, as in the schema. */
-const personal = (expression: string) => `CASE WHEN c."deletedAt" IS NULL THEN ${expression} END`;
-const ownList = (expression: string) => `CASE WHEN c."deletedAt" IS NULL THEN ${expression} ELSE '[]'::json END`;
-
 const CUSTOMER_SCALARS = `json_build_object(
-  'id', c.id, 'externalId', ${personal('c."externalId"')}, 'name', ${personal('c.name')}, 'email', ${personal('c.email')},
-  'phone', ${personal('c.phone')}, 'description', ${personal('c.description')}, 'companyName', ${personal('c."companyName"')},
-  'taxId', ${personal('c."taxId"')}, 'address', ${personal(address('c.address'))},
-  'shipping', ${personal(`CASE WHEN jsonb_typeof(c.shipping) = 'object' THEN json_build_object('name', c.shipping->>'name',
-    'phone', c.shipping->>'phone', 'address', ${address(`(c.shipping->'address')`)}) END`)},
-  'metadata', ${personal('c.metadata')},
-  'metadataEntries', ${personal(jsonList(`json_build_object('key', m.key, 'value', m.value)`, 'jsonb_each_text(c.metadata) m', 'm.key COLLATE "C"'))},
+  'id', c.id, 'externalId', ${'c."externalId"'}, 'name', ${'c.name'}, 'email', ${'c.email'},
+  'phone', ${'c.phone'}, 'description', ${'c.description'}, 'companyName', ${'c."companyName"'},
+  'taxId', ${'c."taxId"'}, 'address', ${address('c.address')},
+  'shipping', ${`CASE WHEN jsonb_typeof(c.shipping) = 'object' THEN json_build_object('name', c.shipping->>'name',
+    'phone', c.shipping->>'phone', 'address', ${address(`(c.shipping->'address')`)}) END`},
+  'metadata', ${'c.metadata'},
+  'metadataEntries', ${jsonList(`json_build_object('key', m.key, 'value', m.value)`, 'jsonb_each_text(c.metadata) m', 'm.key COLLATE "C"')},
   'env', c.env, 'livemode', c.env = 'LIVE', 'locale', c.locale, 'preferredLocales', coalesce(c."preferredLocales", '{}'),
   'currency', c.currency, 'accountBalance', CASE WHEN c.currency IS NOT NULL THEN ${money('c.balance', 'c.currency')} END,
-  'accountBalanceMinorUnits', c.balance::text, 'delinquent', c.delinquent, 'invoicePrefix', ${personal('c."invoicePrefix"')},
+  'accountBalanceMinorUnits', c.balance::text, 'delinquent', c.delinquent, 'invoicePrefix', ${'c."invoicePrefix"'},
   'nextInvoiceSequence', c."nextInvoiceSequence", 'taxExempt', c."taxExempt",
-  'taxIds', ${personal(jsonList(`json_build_object('type', t.value->>'type', 'value', t.value->>'value')`, 'jsonb_array_elements(c."taxIds") WITH ORDINALITY t', 't.ordinality'))},
+  'taxIds', ${jsonList(`json_build_object('type', t.value->>'type', 'value', t.value->>'value')`, 'jsonb_array_elements(c."taxIds") WITH ORDINALITY t', 't.ordinality')},
   'fingerprint', c.fingerprint, 'stripeId', c."stripeId", 'sendEmailReceipts', c."sendEmailReceipts",
   'createdAt', ${iso('c."createdAt"')}, 'updatedAt', ${iso('c."updatedAt"')}, 'deleted', c."deletedAt" IS NOT NULL,
   'deletedAt', ${iso('c."deletedAt"')}, 'version', c.version)`;
@@ -102,16 +96,15 @@ const entity = (e: string) => `json_build_object('id', ${e}.id, 'externalId', ${
 const referral = `json_build_object('id', r.id, 'programId', r."programId", 'code', r.code,
   'redeemedAt', ${iso('r."redeemedAt"')}, 'createdAt', ${iso('r."createdAt"')},
   'reward', (SELECT ${reward('w')} FROM "Reward" w JOIN "Customer" wc ON wc.id = w."customerId"
-    WHERE w.id = r."rewardId" AND wc."accountId" = c."accountId" AND wc.env = c.env AND wc."deletedAt" IS NULL),
-  'referredCustomer', (SELECT json_build_object('id', rc.id, 'name', CASE WHEN rc."deletedAt" IS NULL THEN rc.name END,
-      'email', CASE WHEN rc."deletedAt" IS NULL THEN rc.email END)
+    WHERE w.id = r."rewardId" AND wc."accountId" = c."accountId" AND wc.env = c.env),
+  'referredCustomer', (SELECT json_build_object('id', rc.id, 'name', rc.name, 'email', rc.email)
     FROM "Customer" rc WHERE rc.id = r."referredCustomerId" AND rc."accountId" = c."accountId" AND rc.env = c.env))`;
 
 const paymentMethod = `(SELECT json_build_object('id', pm.id, 'type', pm.type,
     'card', CASE WHEN pm.type = 'CARD' THEN json_build_object('brand', coalesce(pm."cardBrand", 'unknown'),
       'last4', coalesce(pm."cardLast4", ''), 'expMonth', coalesce(pm."cardExpMonth", 0), 'expYear', coalesce(pm."cardExpYear", 0)) END,
     'isDefault', pm."isDefault", 'createdAt', ${iso('pm."createdAt"')})
-  FROM "PaymentMethod" pm WHERE pm."customerId" = c.id AND pm."isDefault" LIMIT 1)`;
+  FROM "PaymentMethod" pm WHERE pm."customerId" = c.id AND pm."isDefault" ORDER BY ${newestFirst('pm')} LIMIT 1)`;
 
 /** Counts and spend per currency; totalSpent is in the customer's currency, or the only one charged. */
 const stats = `(SELECT json_build_object('invoiceCount', (SELECT count(*) FROM "Invoice" i WHERE i."customerId" = c.id),
@@ -134,19 +127,19 @@ const eventNode = (r: string) => `json_build_object('id', ${r}.id, 'type', ${r}.
   'data', ${r}.data, 'createdAt', ${iso(`${r}."createdAt"`)})`;
 
 const CUSTOMER_RELATIONS = `json_build_object(
-  'subscriptions', ${ownList(jsonList(subscription('s'), '"Subscription" s WHERE s."customerId" = c.id AND s."entityId" IS NULL', newestFirst('s')))},
-  'purchases', ${ownList(jsonList(purchase('p'), '"Purchase" p WHERE p."customerId" = c.id AND p."entityId" IS NULL', newestFirst('p')))},
-  'balances', ${ownList(jsonList(balance('b'), '"Balance" b WHERE b."customerId" = c.id AND b."entityId" IS NULL', byFeature('b')))},
-  'balance', ${personal(`(SELECT ${balance('b')} FROM "Balance" b WHERE b."customerId" = c.id AND b."entityId" IS NULL AND b."featureId" = 'api_calls' LIMIT 1)`)},
-  'entities', ${ownList(jsonList(entity('e'), '"Entity" e WHERE e."customerId" = c.id', newestFirst('e')))},
-  'trialsUsed', ${ownList(jsonList(`json_build_object('id', t.id, 'planId', t."planId", 'fingerprint', t.fingerprint, 'createdAt', ${iso('t."createdAt"')})`, '"TrialUsed" t WHERE t."customerId" = c.id', newestFirst('t')))},
-  'rewards', ${ownList(jsonList(reward('w'), '"Reward" w WHERE w."customerId" = c.id', newestFirst('w')))},
-  'referrals', ${ownList(jsonList(referral, '"Referral" r WHERE r."customerId" = c.id', newestFirst('r')))},
-  'paymentMethod', ${personal(paymentMethod)},
+  'subscriptions', ${jsonList(subscription('s'), '"Subscription" s WHERE s."customerId" = c.id AND s."entityId" IS NULL', newestFirst('s'))},
+  'purchases', ${jsonList(purchase('p'), '"Purchase" p WHERE p."customerId" = c.id AND p."entityId" IS NULL', newestFirst('p'))},
+  'balances', ${jsonList(balance('b'), '"Balance" b WHERE b."customerId" = c.id AND b."entityId" IS NULL', byFeature('b'))},
+  'balance', ${`(SELECT ${balance('b')} FROM "Balance" b WHERE b."customerId" = c.id AND b."entityId" IS NULL AND b."featureId" = 'api_calls' ORDER BY b."createdAt", b.id LIMIT 1)`},
+  'entities', ${jsonList(entity('e'), '"Entity" e WHERE e."customerId" = c.id', newestFirst('e'))},
+  'trialsUsed', ${jsonList(`json_build_object('id', t.id, 'planId', t."planId", 'fingerprint', t.fingerprint, 'createdAt', ${iso('t."createdAt"')})`, '"TrialUsed" t WHERE t."customerId" = c.id', newestFirst('t'))},
+  'rewards', ${jsonList(reward('w'), '"Reward" w WHERE w."customerId" = c.id', newestFirst('w'))},
+  'referrals', ${jsonList(referral, '"Referral" r WHERE r."customerId" = c.id', newestFirst('r'))},
+  'paymentMethod', ${paymentMethod},
   'stats', ${stats},
-  'invoices', ${childConnection('Invoice', 'invoices', invoiceNode, true)},
-  'charges', ${childConnection('Charge', 'charges', chargeNode, true)},
-  'events', ${childConnection('Event', 'events', eventNode, false)})`;
+  'invoices', ${childConnection('Invoice', invoiceNode)},
+  'charges', ${childConnection('Charge', chargeNode)},
+  'events', ${childConnection('Event', eventNode)})`;
 
 /** json_build_object takes at most 100 arguments, so the customer is two objects spliced as text. */
 const CUSTOMER_JSON = `(left(${CUSTOMER_SCALARS}::text, -1) || ',' || substr(${CUSTOMER_RELATIONS}::text, 2))`;
@@ -161,9 +154,9 @@ page AS (
     ORDER BY ${newestFirst('c')} LIMIT $3::int + 1) c)
 SELECT EXISTS (SELECT 1 FROM caller) AS authenticated, (
   SELECT '{"data":{"customers":{"pageInfo":' || json_build_object('hasNextPage', count(*) > $3::int, 'hasPreviousPage', false,
-      'startCursor', (array_agg(${cursor(CUSTOMERS_LIST_KEY, 'c')} ORDER BY c.n))[1],
-      'endCursor', (array_agg(${cursor(CUSTOMERS_LIST_KEY, 'c')} ORDER BY c.n))[least(count(*), $3::int)::int])::text
-    || ',"edges":[' || coalesce(string_agg('{"cursor":"' || ${cursor(CUSTOMERS_LIST_KEY, 'c')} || '","node":' || ${CUSTOMER_JSON} || '}', ',' ORDER BY c.n)
+      'startCursor', (array_agg(${customerCursor('c')} ORDER BY c.n))[1],
+      'endCursor', (array_agg(${customerCursor('c')} ORDER BY c.n))[least(count(*), $3::int)::int])::text
+    || ',"edges":[' || coalesce(string_agg('{"cursor":"' || ${customerCursor('c')} || '","node":' || ${CUSTOMER_JSON} || '}', ',' ORDER BY c.n)
       FILTER (WHERE c.n <= $3::int), '') || ']}}}'
   FROM page c) AS body`;
 

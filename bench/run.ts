@@ -35,7 +35,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '5' },
     connections: { type: 'string', default: '10' },
-    scenarios: { type: 'string', default: 'A,R,B,C,D,E,F' },
+    scenarios: { type: 'string', default: 'A,R,B,C,D,E,S,T,F' },
     'cpu-prof': { type: 'boolean', default: false },
     output: { type: 'string', default: 'BENCHMARKS.md' },
   },

@@ -1,5 +1,13 @@
 import { BENCH_LIVE_KEY, BENCH_TEST_KEY } from './bench-account.ts';
-import { CREATE_CUSTOMER, CUSTOMER_BY_ID, CUSTOMER_ENTITIES, CUSTOMERS_AFTER, CUSTOMERS_PAGE } from './queries.ts';
+import {
+  CREATE_CUSTOMER,
+  CUSTOMER_BY_ID,
+  CUSTOMER_ENTITIES,
+  CUSTOMERS_AFTER,
+  CUSTOMERS_COUNTED,
+  CUSTOMERS_FOUND,
+  CUSTOMERS_PAGE,
+} from './queries.ts';
 
 /** `rateLimited` is the GraphQL server with its per-key rate limiter counting (never reached); `graphql` runs without it. */
 export type ServerName = 'graphql' | 'rateLimited' | 'raw';
@@ -43,6 +51,8 @@ export interface BenchContext {
   /** How many customers come before the deep cursor's page. */
   deepPosition: number;
   customerCount: number;
+  /** Emails of bench customers, and a search term that finds each one customer. */
+  lookups: { email: string; search: string }[];
 }
 
 const graphql = (query: string, variables: () => Record<string, unknown>) => () => JSON.stringify({ query, variables: variables() });
@@ -181,6 +191,47 @@ export function scenarios(context: BenchContext): Scenario[] {
         ratio: (subject, baseline) => subject.statementsPerRequest / baseline.statementsPerRequest,
         met: (ratio) => Math.abs(ratio - 1) < 0.05,
       },
+    },
+    {
+      id: 'S',
+      title: 'customers(filter: { search }) finding one customer vs customers(filter: { email })',
+      subject: {
+        label: 'search',
+        server: 'graphql',
+        path: '/graphql',
+        key: BENCH_TEST_KEY,
+        body: graphql(CUSTOMERS_FOUND, () => ({ filter: { search: pick(context.lookups).search } })),
+        varies: true,
+      },
+      baseline: {
+        label: 'email',
+        server: 'graphql',
+        path: '/graphql',
+        key: BENCH_TEST_KEY,
+        body: graphql(CUSTOMERS_FOUND, () => ({ filter: { email: pick(context.lookups).email } })),
+        varies: true,
+      },
+      target: { description: 'search ≥ 0.5 of an email lookup (req/s)', ratio: rpsRatio, met: (ratio) => ratio >= 0.5 },
+      note: 'the search term is the end of a name and the number of an email, e.g. "lovelace.123456@"',
+    },
+    {
+      id: 'T',
+      title: 'customers(first: 20) with totalCount vs without',
+      subject: {
+        label: 'totalCount',
+        server: 'graphql',
+        path: '/graphql',
+        key: BENCH_TEST_KEY,
+        body: graphql(CUSTOMERS_COUNTED, () => ({ first: 20, counted: true })),
+      },
+      baseline: {
+        label: 'no count',
+        server: 'graphql',
+        path: '/graphql',
+        key: BENCH_TEST_KEY,
+        body: graphql(CUSTOMERS_COUNTED, () => ({ first: 20, counted: false })),
+      },
+      target: { description: 'with totalCount ≥ 0.8 of without (req/s)', ratio: rpsRatio, met: (ratio) => ratio >= 0.8 },
     },
     {
       id: 'F',

@@ -93,7 +93,9 @@ if (onPostgres)
         'SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1',
         [`listen ${API_KEY_CHANNEL}`],
       );
-      expect(rows).toEqual([{ terminated: true }]);
+      // The test app's, and the reference app's beside it (test/helpers.ts), on the same database.
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.every((row: { terminated: boolean }) => row.terminated)).toBe(true);
       // Revoked while nothing listens: no notification will ever tell of it.
       await other.query('UPDATE "ApiKey" SET "revokedAt" = now() WHERE hash = $1', [hashApiKey(key)]);
       expect(await status(key)).toBe(401);

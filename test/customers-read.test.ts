@@ -87,33 +87,23 @@ describe('reading a customer', () => {
     expect(fromLive.data!.customer).toBeNull();
   });
 
-  it("reads none of another tenant's rows, though customer(id) starts its relations' reads before the customer is known", async () => {
+  it("reads none of another tenant's rows through the loaders, by id or in an aggregate", async () => {
     const foreign = await t.prisma.customer.findFirstOrThrow({
-      where: { accountId: t.otherMerchant.accountId, subscriptions: { some: {} }, invoices: { some: {} } },
+      where: { accountId: t.otherMerchant.accountId, subscriptions: { some: {} }, charges: { some: { status: 'SUCCEEDED' } } },
+      include: { subscriptions: true, invoices: true },
     });
-    const own = (accountId: string) => createLoaders(t.db, { accountId, env: 'TEST', keyId: 'key_none' });
-    const reads = async (loaders: Loaders) => {
-      const page = await loaders.pagedChildren('invoices', foreign.id, {}, { withTotalCount: true });
-      return {
-        subscriptions: await loaders.subscriptions.load(foreign.id),
-        entities: await loaders.entitiesWithLists(foreign.id, ['subscriptions']),
-        referrals: await loaders.referralsWith(foreign.id, { reward: true, referredCustomer: true }),
-        invoices: page.edges,
-        invoiceCount: await page.totalCount(),
-        stats: await loaders.stats.load(foreign.id),
-      };
-    };
-    const owner = await reads(own(t.otherMerchant.accountId));
-    expect(owner.subscriptions.length).toBeGreaterThan(0);
-    expect(owner.invoices.length).toBeGreaterThan(0);
-    expect(await reads(own(t.merchant.accountId))).toEqual({
-      subscriptions: [],
-      entities: [],
-      referrals: [],
-      invoices: [],
-      invoiceCount: 0,
-      stats: { invoiceCount: 0, chargeCount: 0, spentByCurrency: [] },
+    const loadersOf = (accountId: string) => createLoaders(t.prisma, { accountId, env: 'TEST' });
+    const reads = async (loaders: Loaders) => ({
+      customer: await loaders.node(foreign.id),
+      subscription: await loaders.byId('Subscription').load(foreign.subscriptions[0].id),
+      invoice: await loaders.byId('Invoice').load(foreign.invoices[0].id),
+      spent: await loaders.groups('Customer', { relation: 'charges', by: ['currency'], sum: ['amount'] }).load(foreign.id),
     });
+    const owner = await reads(loadersOf(t.otherMerchant.accountId));
+    expect(owner.customer?.id).toBe(foreign.id);
+    expect(owner.subscription?.id).toBe(foreign.subscriptions[0].id);
+    expect(owner.spent.length).toBeGreaterThan(0);
+    expect(await reads(loadersOf(t.merchant.accountId))).toEqual({ customer: null, subscription: null, invoice: null, spent: [] });
   });
 
   it('looks up a balance by feature id, null when there is none', async () => {
@@ -151,14 +141,18 @@ describe('reading a customer', () => {
       id: customerId,
     });
     expect(tooMany.errors![0].message).toContain('Argument "first"');
-    const { l } = JSON.parse(Buffer.from(after!, 'base64url').toString());
-    const madeUp = Buffer.from(JSON.stringify({ l, k: ['not an instant', 'inv_x'] })).toString('base64url');
-    const forged = await t.request(
-      'query($id: ID!, $after: String) { customer(id: $id) { invoices(first: 2, after: $after) { totalCount } } }',
-      { id: customerId, after: madeUp },
-    );
-    expect(forged.errors).toEqual([
-      expect.objectContaining({ message: 'Argument "after": is not a cursor returned by this list', path: ['customer', 'invoices'] }),
+    const madeUp = Buffer.from(`GPC:T:["S:${customerId}","S:not an instant","S:inv_x"]`).toString('base64');
+    const otherCustomers = data.customers[4].id;
+    const page = 'query($id: ID!, $after: String) { customer(id: $id) { invoices(first: 2, after: $after) { totalCount } } }';
+    // Not a cursor of any customer's invoices: refused before anything runs.
+    const forged = await t.request(page, { id: customerId, after: madeUp });
+    expect(forged.status).toBe(400);
+    expect(forged.errors).toEqual([expect.objectContaining({ message: 'Argument "after": is not a cursor of this list' })]);
+    // A cursor of another customer's invoices: refused on that customer's invoices.
+    const another = await t.request(page, { id: otherCustomers, after });
+    expect(another.data).toEqual({ customer: null });
+    expect(another.errors).toEqual([
+      expect.objectContaining({ message: 'Argument "after": is not a cursor of this list', path: ['customer', 'invoices'] }),
     ]);
   });
 
@@ -199,10 +193,12 @@ describe('reading a customer', () => {
     const wrong = await both(
       '...Lists older: invoices(first: $n, after: $after) { totalCount } balance(featureId: $feature) { id } tooMany: charges(first: 101) { totalCount }',
     );
-    expect(wrong.byId.errors!.map((e) => [e.path!.slice(1), e.message])).toEqual(
-      wrong.byList.errors!.map((e) => [e.path!.slice(4), e.message]),
-    );
-    expect(wrong.byId.errors!.map((e) => e.message)).toEqual([expect.stringContaining('Argument "first"')]);
+    // A page size past the limit refuses the request before it runs, whichever way the customer is read.
+    for (const refused of [wrong.byId, wrong.byList]) {
+      expect(refused.status).toBe(400);
+      expect(refused.data).toBeUndefined();
+      expect(refused.errors!.map((e) => e.message)).toEqual(['Argument "first": must be between 0 and 100, got 101']);
+    }
   });
 });
 

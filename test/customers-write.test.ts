@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../src/domain/ids.ts';
 import { createTestApp, type TestApp } from './helpers.ts';
 
 const CREATE = `mutation Create($input: CreateCustomerInput!) {
@@ -277,7 +278,7 @@ describe('updateCustomer', () => {
 });
 
 describe('deleteCustomer', () => {
-  it('leaves a tombstone, frees the email, and records CUSTOMER_DELETED', async () => {
+  it('leaves a tombstone as Stripe does: subscriptions canceled, invoices and charges readable, personal data erased everywhere', async () => {
     const { customer } = await create({
       name: 'Temp',
       email: 'temp@example.com',
@@ -285,30 +286,66 @@ describe('deleteCustomer', () => {
       metadata: { a: 'b' },
       phone: '+1 555 0101',
       address: { city: 'Oslo' },
+      currency: 'EUR',
     });
-    const res = await t.request(DELETE, { input: { id: customer.id } });
-    expect(res.data!.deleteCustomer).toEqual({ deletedCustomerId: customer.id, userErrors: [] });
+    await update({ id: customer.id, email: 'temp2@example.com', address: { city: 'Bergen' }, description: 'kept?' });
+    const customerId = customer.id;
+    const entityId = newId('Entity');
+    const invoiceId = newId('Invoice');
+    await t.prisma.entity.create({ data: { id: entityId, customerId, externalId: 'seat_1' } });
+    await t.prisma.subscription.create({
+      data: { id: newId('Subscription'), customerId, planId: 'pro', status: 'ACTIVE', startedAt: new Date() },
+    });
+    await t.prisma.balance.create({ data: { id: newId('Balance'), customerId, featureId: 'api', interval: 'MONTH', granted: 10n } });
+    await t.prisma.paymentMethod.create({
+      data: { id: newId('PaymentMethod'), customerId, type: 'CARD', isDefault: true, cardLast4: '4242' },
+    });
+    await t.prisma.invoice.create({ data: { id: invoiceId, customerId, number: 'T-1', status: 'PAID', total: 900n, currency: 'EUR' } });
+    await t.prisma.charge.create({
+      data: { id: newId('Charge'), customerId, invoiceId, amount: 900n, currency: 'EUR', status: 'SUCCEEDED' },
+    });
+
+    const res = await t.request(DELETE, { input: { id: customerId } });
+    expect(res.data!.deleteCustomer).toEqual({ deletedCustomerId: customerId, userErrors: [] });
     const tombstone = await t.request(
-      `query($id: ID!) { customer(id: $id) { id deleted deletedAt name email phone externalId address { city } shipping { name } metadata
-        subscriptions { id } balances { id } invoices { totalCount edges { node { id } } } events { edges { node { type } } } } }`,
-      { id: customer.id },
+      `query($id: ID!) { customer(id: $id) { id deleted deletedAt name email phone externalId description address { city } shipping { name } metadata
+        subscriptions { status canceledAt } balances { id } entities { id } paymentMethod { id }
+        invoices { totalCount edges { node { id } } } charges { totalCount }
+        stats { invoiceCount chargeCount totalSpent { amount currency } }
+        events { edges { node { type data } } } } }`,
+      { id: customerId },
     );
-    expect(tombstone.data!.customer).toMatchObject({
-      id: customer.id,
+    const read = tombstone.data!.customer;
+    expect(read).toMatchObject({
+      id: customerId,
       deleted: true,
       name: null,
       email: null,
       phone: null,
       externalId: null,
+      description: null,
       address: null,
       shipping: null,
-      metadata: null,
-      subscriptions: [],
+      metadata: {},
+      subscriptions: [{ status: 'CANCELED', canceledAt: read.deletedAt }],
       balances: [],
-      invoices: { totalCount: 0, edges: [] },
+      entities: [],
+      paymentMethod: null,
+      invoices: { totalCount: 1, edges: [{ node: { id: invoiceId } }] },
+      charges: { totalCount: 1 },
+      stats: { invoiceCount: 1, chargeCount: 1, totalSpent: { amount: '9.00', currency: 'EUR' } },
     });
-    expect(tombstone.data!.customer.deletedAt).toEqual(expect.any(String));
-    expect(tombstone.data!.customer.events.edges.map((e: any) => e.node.type)).toEqual(['CUSTOMER_DELETED', 'CUSTOMER_CREATED']);
+    expect(read.deletedAt).toEqual(expect.any(String));
+    expect(read.events.edges.map((e: any) => e.node.type)).toEqual(['CUSTOMER_DELETED', 'CUSTOMER_UPDATED', 'CUSTOMER_CREATED']);
+    expect(read.events.edges[1].node.data).toEqual({
+      changes: {
+        email: { before: null, after: null },
+        address: { before: null, after: null },
+        description: { before: null, after: null },
+      },
+    });
+    expect(JSON.stringify(await t.prisma.event.findMany({ where: { customerId } }))).not.toMatch(/temp|Oslo|Bergen|kept/i);
+    expect((await t.request('query($id: ID!) { node(id: $id) { id } }', { id: invoiceId })).data!.node).toEqual({ id: invoiceId });
     expect((await create({ email: 'temp@example.com', externalId: 'temp_1' })).userErrors).toEqual([]);
   });
 

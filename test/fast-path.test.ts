@@ -205,7 +205,7 @@ describe('a client that goes away', () => {
     const customersNeverLoad: Plugin = {
       onExecute({ args }) {
         const ctx = args.contextValue as unknown as Context;
-        ctx.loaders = { ...ctx.loaders, nodes: { ...ctx.loaders.nodes, Customer: { load: () => new Promise(() => {}) } as never } };
+        ctx.loaders = { ...ctx.loaders, node: () => new Promise(() => {}) };
         return {
           onExecuteDone({ result }) {
             if ('errors' in result && result.errors) done(result);
@@ -213,7 +213,8 @@ describe('a client that goes away', () => {
         };
       },
     };
-    const waiting = await createTestApp({ plugins: [countYogaRequests, customersNeverLoad] });
+    // The resolvers read node(id) through the loaders, which this app's plugin makes wait forever.
+    const waiting = await createTestApp({ plugins: [countYogaRequests, customersNeverLoad], compiledRead: false });
     const waitingServer = createHttpServer(waiting.app, waiting.db);
     try {
       const target = new URL(await listenOnLoopback(waitingServer));

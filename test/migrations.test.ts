@@ -23,7 +23,9 @@ interface DmmfIndex {
   model: string;
   type: 'id' | 'normal' | 'unique';
   dbName?: string;
-  fields: { name: string; sortOrder?: 'asc' | 'desc' }[];
+  /** Gin for the trigram indexes; btree when absent. */
+  algorithm?: string;
+  fields: { name: string; sortOrder?: 'asc' | 'desc'; operatorClass?: string }[];
 }
 const dmmf = JSON.parse(get_dmmf(JSON.stringify({ prismaSchema: schemaSource }))) as {
   datamodel: {
@@ -73,7 +75,9 @@ function expectedIndexName(index: DmmfIndex): string {
 const quote = (name: string) => (/^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name}"`);
 
 function indexColumnsSql(index: DmmfIndex): string {
-  return index.fields.map((f) => `${quote(f.name)}${f.sortOrder === 'desc' ? ' DESC' : ''}`).join(', ');
+  return index.fields
+    .map((f) => `${quote(f.name)}${f.operatorClass ? ` ${f.operatorClass}` : ''}${f.sortOrder === 'desc' ? ' DESC' : ''}`)
+    .join(', ');
 }
 
 /** `where: raw("…")` clauses of partial indexes, by index name: DMMF does not carry them. */
@@ -187,7 +191,7 @@ describe('migrations', () => {
       const unique = index.type === 'normal' ? '' : 'UNIQUE ';
       const where = predicate ? ` WHERE (${predicate})` : '';
       expect(definition, name).toBe(
-        `CREATE ${unique}INDEX "${name}" ON ${quote(index.model)} USING btree (${indexColumnsSql(index)})${where}`,
+        `CREATE ${unique}INDEX ${quote(name)} ON ${quote(index.model)} USING ${(index.algorithm ?? 'btree').toLowerCase()} (${indexColumnsSql(index)})${where}`,
       );
     }
   });

@@ -1,9 +1,12 @@
-// Reads outside transactions (src/data/read-batch.ts sends its merged statements through them). On
+// Reads outside transactions (the compiled read, src/data/compiled-read, sends its statements through them). On
 // PostgreSQL they run as named prepared statements with generic plans, planned once per
 // connection, and a connection holds a bounded number of them; on PGlite they go through Prisma,
 // unprepared.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_PREPARED_READS } from '../src/data/database.ts';
+import { CAPACITY } from '../src/config/limits.ts';
+
+const MAX_PREPARED_READS = CAPACITY.preparedReadsPerConnection;
+
 import { createTestDatabase, onPostgres, type TestDatabase } from './helpers.ts';
 
 describe('db.read', () => {

@@ -20,7 +20,7 @@ describe('rate limits per API key (RATE_LIMIT_LIVE, RATE_LIMIT_TEST)', () => {
 
   // createTestApp warms up with the merchant's TEST key; the tests below use keys nothing else sends with.
   beforeAll(async () => {
-    t = await createTestApp({ limits });
+    t = await createTestApp({ limits, parity: false });
   });
   afterAll(() => t?.close());
 
@@ -71,7 +71,7 @@ describe('rate limit defaults', () => {
   });
 
   it('limits a TEST key to 25 operations a second out of the box', async () => {
-    const t = await createTestApp({ limits: limitsFromEnv({}) });
+    const t = await createTestApp({ limits: limitsFromEnv({}), parity: false });
     try {
       expect(answered(await burst(t, t.otherMerchant.testKey, 30))).toBe(25);
     } finally {

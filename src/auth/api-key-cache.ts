@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
+import { CAPACITY } from '../config/limits.ts';
 import type { Database } from '../data/database.ts';
-import type { Caller } from './api-keys.ts';
 
 /**
  * The channel the trigger of prisma/migrations/20261124000000_api_key_notify notifies with the
@@ -8,13 +8,7 @@ import type { Caller } from './api-keys.ts';
  */
 export const API_KEY_CHANNEL = 'api_key_changed';
 
-/**
- * Keys in use at once by a process's merchants; beyond it the least recently used key is looked
- * up again. Only keys that authenticated are kept, so random keys cannot fill it.
- */
-const MAX_CACHED_KEYS = 10_000;
-
-export interface ApiKeyCache {
+export interface ApiKeyCache<Caller> {
   /** The caller of the key with this hash: from the cache when it is known to be current, else from `lookUp`. */
   caller(hash: string, lookUp: () => Promise<Caller | undefined>): Promise<Caller | undefined>;
 }
@@ -25,8 +19,8 @@ export interface ApiKeyCache {
  * connection), so a key revoked, by whichever process, before a request began is refused by that
  * request. While nothing listens (not yet, or the connection is lost) every key is looked up.
  */
-export function createApiKeyCache(db: Pick<Database, 'listen'>): ApiKeyCache {
-  const callers = new LRUCache<string, Caller>({ max: MAX_CACHED_KEYS });
+export function createApiKeyCache<Caller extends object>(db: Pick<Database, 'listen'>): ApiKeyCache<Caller> {
+  const callers = new LRUCache<string, Caller>({ max: CAPACITY.cachedApiKeys });
   let listening = false;
   // Counts what may have made a cached caller wrong. A lookup during which it moved may have
   // read the row before the change: its answer is used once but not kept.

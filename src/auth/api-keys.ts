@@ -1,13 +1,12 @@
 import { hash as digest, timingSafeEqual } from 'node:crypto';
 import type { Database } from '../data/database.ts';
+import type { Tenant } from '../data/tenant.ts';
 import { newId, randomToken } from '../domain/ids.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Environment } from '../generated/prisma/enums.ts';
 import { createApiKeyCache } from './api-key-cache.ts';
 
-export interface Caller {
-  accountId: string;
-  env: Environment;
+export interface Caller extends Tenant {
   /** The id of the API key (`key_…`, not the secret), which rate limits count by. */
   keyId: string;
 }
@@ -61,7 +60,7 @@ async function lookUpCaller(prisma: PrismaClient, hash: string, env: Environment
  * revoked key. Keys that authenticated are cached (src/auth/api-key-cache.ts) until they change.
  */
 export function createAuthenticator(db: Database): (authorization: string | null) => Promise<Caller | undefined> {
-  const cache = createApiKeyCache(db);
+  const cache = createApiKeyCache<Caller>(db);
   return async (authorization) => {
     const key = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
     const env = key && environmentOfKey(key);

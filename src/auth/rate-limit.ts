@@ -1,7 +1,8 @@
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Limits } from '../config/limits.ts';
 import type { Database } from '../data/database.ts';
+import { apiError } from '../domain/errors.ts';
 import type { Environment } from '../generated/prisma/enums.ts';
 import type { Caller } from './api-keys.ts';
 
@@ -10,8 +11,8 @@ export type RateLimit = (caller: Caller) => Promise<void>;
 
 function rateLimited(limit: number, msBeforeNext: number): GraphQLError {
   const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
-  return new GraphQLError(`Too many requests: this API key may run ${limit} operations a second; retry after ${seconds} s`, {
-    extensions: { code: 'RATE_LIMITED', http: { status: 429, headers: { 'Retry-After': String(seconds) } } },
+  return apiError('RATE_LIMITED', `Too many requests: this API key may run ${limit} operations a second; retry after ${seconds} s`, {
+    headers: { 'Retry-After': String(seconds) },
   });
 }
 

@@ -69,6 +69,57 @@ export const DEFAULT_LIMITS: Limits = {
   rateLimit: { LIVE: 100, TEST: 25 },
 };
 
+/** Items of a connection page: `first`/`last` default to 10 and may be at most 100; more is refused, not capped. */
+export const PAGE_SIZE = { default: 10, max: 100 } as const;
+
+/** Ids one `nodes(ids:)` call may ask for. */
+export const MAX_NODE_IDS = 100;
+
+/** Longest text each customer field takes, in characters (a longer one is TOO_LONG). */
+export const TEXT_LIMITS = {
+  externalId: 256,
+  name: 256,
+  email: 512,
+  phone: 30,
+  description: 1000,
+  companyName: 256,
+  taxId: 64,
+  locale: 10,
+  invoicePrefix: 12,
+  fingerprint: 256,
+  stripeId: 255,
+  addressLine: 200,
+  city: 200,
+  state: 200,
+  postalCode: 20,
+} as const;
+
+/** Stripe's metadata rules: keys per object, and the length of a key and of a value. */
+export const METADATA_LIMITS = { keys: 50, keyLength: 40, valueLength: 500 } as const;
+
+/** Items of a customer's list fields. */
+export const LIST_LIMITS = { preferredLocales: 10, taxIds: 5 } as const;
+
+/** Characters of an Idempotency-Key header. */
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
+
+/**
+ * What one server process holds at most. `poolConnections` is its pool of PostgreSQL connections.
+ * `cachedApiKeys`: keys in use at once by a process's merchants; beyond it the least recently used
+ * key is looked up again (only keys that authenticated are kept, so random keys cannot fill it).
+ * `preparedReadsPerConnection`: compiled reads prepared on one pooled connection before it is
+ * replaced by a fresh one (each holds its plan in the server's memory). `plansPerDocument`:
+ * compiled statements of one document, by the values of the variables they depend on (page
+ * sizes, cursors), before they are forgotten.
+ */
+export const CAPACITY = {
+  poolConnections: 10,
+  cachedApiKeys: 10_000,
+  preparedReadsPerConnection: 100,
+  statementNames: 1_000,
+  plansPerDocument: 100,
+} as const;
+
 /**
  * How many items a list without a page size is assumed to hold when costing a query:
  * subscriptions, balances, entities, rewards... are a handful per customer. With it, a page of

@@ -1,9 +1,11 @@
 import { hash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { CAPACITY } from '../config/limits.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 
@@ -55,7 +57,8 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export type QueryListener = (event: { query: string; duration: number }) => void;
+/** Told of every statement sent: its text, its parameters, and how long it took in milliseconds. */
+export type QueryListener = (event: { query: string; params: unknown[]; duration: number }) => void;
 
 export interface DatabaseOptions {
   databaseUrl?: string;
@@ -75,10 +78,20 @@ export interface DatabaseOptions {
 // Prisma's default 2 s; the execution timeout (src/config/limits.ts) still bounds the whole request.
 const transactionOptions = { maxWait: 5_000 };
 
+/** Prisma reports a statement's parameters as JSON text. */
+function parseParams(params: string): unknown[] {
+  try {
+    const parsed = JSON.parse(params);
+    return Array.isArray(parsed) ? parsed : [];
+  } catch {
+    return [];
+  }
+}
+
 function createPrisma(adapter: PrismaPg | PrismaPGlite, onQuery?: QueryListener): PrismaClient {
   if (!onQuery) return new PrismaClient({ adapter, transactionOptions });
   const prisma = new PrismaClient({ adapter, transactionOptions, log: [{ emit: 'event' as const, level: 'query' as const }] });
-  prisma.$on('query', (event) => onQuery({ query: event.query, duration: event.duration }));
+  prisma.$on('query', (event) => onQuery({ query: event.query, params: parseParams(event.params), duration: event.duration }));
   return prisma as unknown as PrismaClient;
 }
 
@@ -184,21 +197,14 @@ function listenOnPostgres(databaseUrl: string, channel: string, handlers: Channe
   };
 }
 
-/**
- * Reads prepared on one pooled connection before it is closed for a fresh one: each holds its plan
- * in the server's memory for as long as the connection lives.
- */
-export const MAX_PREPARED_READS = 100;
-
 const statementNames = new Map<string, string>();
-const MAX_STATEMENT_NAMES = 1000;
 
 /** A read's prepared-statement name, from a hash of its text; remembered, as the same texts come back with every request. */
 function statementName(sql: string): string {
   let name = statementNames.get(sql);
   if (name === undefined) {
     name = `read_${hash('sha1', sql, 'base64url')}`;
-    if (statementNames.size >= MAX_STATEMENT_NAMES) statementNames.clear();
+    if (statementNames.size >= CAPACITY.statementNames) statementNames.clear();
     statementNames.set(sql, name);
   }
   return name;
@@ -207,9 +213,9 @@ function statementName(sql: string): string {
 async function openPostgres(databaseUrl: string, options: DatabaseOptions): Promise<Database> {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
-    max: options.poolSize ?? 10,
+    max: options.poolSize ?? CAPACITY.poolConnections,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    // Planning a merged read (src/data/read-batch.ts) costs several times its execution, and the
+    // Planning a compiled read (src/data/compiled-read) costs several times its execution, and the
     // default plan cache keeps planning it for each execution's values. Its lookups by key plan
     // the same for any value. Only reads are prepared (named): Prisma's statements are unnamed,
     // planned each time whatever this says.
@@ -236,10 +242,10 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
       prepared.add(name);
       try {
         const { rows } = await client.query({ name, text: sql, values: params });
-        options.onQuery?.({ query: sql, duration: performance.now() - started });
+        options.onQuery?.({ query: sql, params, duration: performance.now() - started });
         return rows as Row[];
       } finally {
-        client.release(prepared.size > MAX_PREPARED_READS);
+        client.release(prepared.size > CAPACITY.preparedReadsPerConnection);
       }
     },
     async openSession() {
@@ -268,7 +274,8 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
 async function openPGlite(options: DatabaseOptions): Promise<Database> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const unlock = options.dataDir ? lockDataDir(options.dataDir) : () => {};
-  const pglite = options.dataDir ? await PGlite.create(options.dataDir) : await PGlite.create();
+  // pg_trgm: the customers search's trigram indexes (the migrations create the extension).
+  const pglite = await PGlite.create({ dataDir: options.dataDir, extensions: { pg_trgm } });
   const prisma = createPrisma(new PrismaPGlite(pglite), options.onQuery);
   const unlisteners: Promise<() => Promise<void>>[] = [];
   return {

@@ -1,10 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database, SqlSession } from './database.ts';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../prisma/migrations', import.meta.url));
+/** prisma/migrations of the project: found upward from this module, which runs from src/data or bundled in dist. */
+export const MIGRATIONS_DIR = (() => {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'prisma', 'migrations'))) return join(dir, 'prisma', 'migrations');
+  }
+  throw new Error('prisma/migrations not found above this module');
+})();
 
 /** Any constant works; it only has to be the same in every process of this project. */
 const MIGRATION_LOCK_KEY = 7_240_113_901;

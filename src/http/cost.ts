@@ -17,8 +17,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { ASSUMED_LIST_SIZE } from '../config/limits.ts';
-import { DEFAULT_PAGE_SIZE } from '../resolvers/pagination.ts';
+import { ASSUMED_LIST_SIZE, PAGE_SIZE } from '../config/limits.ts';
 import { saturatingAdd, saturatingMultiply } from './document-analysis.ts';
 
 /** List fields whose length is the length of one of their arguments. */
@@ -92,7 +91,7 @@ function computeCost(
   };
   const pageSize = (args: Record<string, unknown>) => {
     const size = args.first ?? args.last;
-    return typeof size === 'number' && size >= 0 ? size : DEFAULT_PAGE_SIZE;
+    return typeof size === 'number' && size >= 0 ? size : PAGE_SIZE.default;
   };
 
   // A fragment's cost for one object of its type, by the page size of the connection around it

@@ -1,17 +1,17 @@
 import { OperationTypeNode, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { refusal } from './refusal.ts';
+import { apiError } from '../domain/errors.ts';
 
 /**
  * graphql-js 16 validates an operation whose root type the schema lacks as valid (the rule came in
- * 17, KnownOperationTypesRule), and graphql-jit then throws while compiling it: a 500 with a stack
- * trace. The schema has no Subscription root until the API serves live updates.
+ * 17, KnownOperationTypesRule), and then fails to execute it. The schema has no Subscription root
+ * until the API serves live updates.
  */
 const subscriptionsNeedARoot: ValidationRule = (context) => ({
   OperationDefinition(operation) {
     if (operation.operation !== OperationTypeNode.SUBSCRIPTION || context.getSchema().getSubscriptionType()) return;
     context.reportError(
-      refusal(
+      apiError(
         'SUBSCRIPTIONS_NOT_SUPPORTED',
         'This API serves no subscriptions yet: send queries and mutations, and query again to see changes.',
       ),

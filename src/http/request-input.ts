@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { type DocumentNode, GraphQLError, visit } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { refusal } from './refusal.ts';
+import { apiError } from '../domain/errors.ts';
 
 /**
  * Variables that do not fit their types are refused by the executor without a code and with
@@ -23,7 +23,7 @@ function variableErrors(): Plugin {
                 positions: error.positions,
                 path: error.path,
                 originalError: error.originalError,
-                extensions: { code: 'BAD_USER_INPUT', http: { status: 400 }, ...error.extensions },
+                extensions: { ...apiError('BAD_USER_INPUT', error.message, { spec: true }).extensions, ...error.extensions },
               }),
           );
           setResult({ ...result, errors });
@@ -33,7 +33,7 @@ function variableErrors(): Plugin {
   };
 }
 
-const invalidUtf8 = () => refusal('BAD_REQUEST', 'The request is not valid UTF-8');
+const invalidUtf8 = () => apiError('BAD_REQUEST', 'The request is not valid UTF-8');
 // Yoga's own refusals, word for word, from the body limit this replaces.
 const tooLarge = () =>
   new GraphQLError('Request body too large', { extensions: { http: { status: 413 }, code: 'REQUEST_ENTITY_TOO_LARGE' } });
@@ -130,7 +130,7 @@ function storableText(): Plugin {
     onExecute({ args, setResultAndStopExecution }) {
       if (hasUnstorableText(args.variableValues, args.document)) {
         setResultAndStopExecution({
-          errors: [refusal('BAD_USER_INPUT', 'Text may not contain the character U+0000 or unpaired surrogates (\\uD800-\\uDFFF)')],
+          errors: [apiError('BAD_USER_INPUT', 'Text may not contain the character U+0000 or unpaired surrogates (\\uD800-\\uDFFF)')],
         });
       }
     },

@@ -2,15 +2,16 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { DocumentNode, ExecutionResult, FieldNode, GraphQLError, ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config/limits.ts';
+import { apiError, type ErrorCode } from '../domain/errors.ts';
+import { checkConnectionArguments } from './connection-arguments.ts';
 import { operationCost } from './cost.ts';
 import { countText, operationShapes } from './document-analysis.ts';
-import { refusal } from './refusal.ts';
 import { requestInputPlugins } from './request-input.ts';
 
 /** GraphQL Armor reports "Syntax Error: …" without a code; this gives its refusals one. */
-function reportAs(code: string) {
+function reportAs(code: ErrorCode) {
   return (context: ValidationContext | null, error: GraphQLError) => {
-    const refused = refusal(code, error.message.replace(/^Syntax Error: /, ''));
+    const refused = apiError(code, error.message.replace(/^Syntax Error: /, ''));
     // The token limit is checked while parsing, before there is a validation context to report to.
     if (!context) throw refused;
     context.reportError(refused);
@@ -46,7 +47,7 @@ function documentShapeLimits(limits: Limits): Plugin {
           for (const shape of operationShapes(document).values()) {
             for (const { measure, code, limit, message } of checks) {
               if (shape[measure] > limit)
-                context.reportError(refusal(code, `${message} of ${limit} exceeded, found ${countText(shape[measure])}.`));
+                context.reportError(apiError(code, `${message} of ${limit} exceeded, found ${countText(shape[measure])}.`));
             }
           }
           return false;
@@ -64,7 +65,7 @@ function pageAwareCostLimit(maxCost: number): Plugin {
       if (cost === undefined || cost <= maxCost) return;
       setResultAndStopExecution({
         errors: [
-          refusal(
+          apiError(
             'COST_LIMIT_EXCEEDED',
             `This operation could load ${countText(cost)} objects; at most ${maxCost} are allowed. Ask for smaller pages (first/last) or fewer nested lists.`,
           ),
@@ -82,7 +83,7 @@ function pageAwareCostLimit(maxCost: number): Plugin {
  */
 function executionTimeout(timeoutMs: number): Plugin {
   const timedOut = () =>
-    refusal(
+    apiError(
       'EXECUTION_TIMEOUT',
       `The operation ran longer than ${timeoutMs / 1000} s and was stopped; ask for less. A mutation may still have been applied: read it back, or retry createCustomer with the same Idempotency-Key.`,
     );
@@ -118,7 +119,7 @@ function introspectionDisabled(): Plugin {
       addValidationRule((context: ValidationContext) => ({
         Field(node: FieldNode) {
           if (node.name.value === '__schema' || node.name.value === '__type') {
-            context.reportError(refusal('INTROSPECTION_DISABLED', `Introspection is disabled on this server ("${node.name.value}")`));
+            context.reportError(apiError('INTROSPECTION_DISABLED', `Introspection is disabled on this server ("${node.name.value}")`));
           }
         },
       }));
@@ -134,6 +135,7 @@ export function requestLimitPlugins(limits: Limits): Plugin[] {
     documentShapeLimits(limits),
     ...(limits.introspection ? [] : [introspectionDisabled()]),
     pageAwareCostLimit(limits.maxCost),
+    checkConnectionArguments(),
     executionTimeout(limits.executionTimeoutMs),
   ];
 }

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { finished } from 'node:stream';
 import type { Database } from '../data/database.ts';
 import { pendingMigrations } from '../data/migrate.ts';
+import { ERROR_CATALOGUE } from '../domain/errors.ts';
 import type { App } from './app.ts';
 import { queryFastPath } from './fast-path.ts';
 
@@ -57,6 +58,7 @@ async function refuseTooLarge(app: App, req: IncomingMessage, res: ServerRespons
   finished(req, () => res.end());
 }
 
+// Answered before Yoga, which builds the request's URL from the Host header and fails on one that is no host.
 const INVALID_HOST = JSON.stringify({
   errors: [{ message: 'The Host header must be a host name or IP address, with an optional port', extensions: { code: 'BAD_REQUEST' } }],
 });
@@ -94,7 +96,11 @@ export function createHttpServer(app: App, db: Database): Server {
       // Yoga builds the request's URL from the Host header, and fails on one that is no host.
       if (req.headers.host !== undefined && !URL.canParse(`http://${req.headers.host}`)) {
         res
-          .writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(INVALID_HOST), connection: 'close' })
+          .writeHead(ERROR_CATALOGUE.BAD_REQUEST.status, {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(INVALID_HOST),
+            connection: 'close',
+          })
           .end(INVALID_HOST);
         return;
       }

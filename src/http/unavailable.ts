@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { maskError as maskUnexpectedError } from 'graphql-yoga';
+import { apiError } from '../domain/errors.ts';
 
 /** Prisma's codes for "could not reach / lost / timed out waiting for the database". */
 const PRISMA_UNREACHABLE = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
@@ -35,10 +36,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 }
 
 export function serviceUnavailable(path?: readonly (string | number)[]): GraphQLError {
-  return new GraphQLError('The database is unavailable; retry in a few seconds', {
-    path,
-    extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: { 'Retry-After': '2' } } },
-  });
+  const error = apiError('SERVICE_UNAVAILABLE', 'The database is unavailable; retry in a few seconds', { headers: { 'Retry-After': '2' } });
+  return new GraphQLError(error.message, { path, extensions: error.extensions });
 }
 
 /**

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { GraphQLError } from 'graphql';
 import type { YogaInitialContext } from 'graphql-yoga';
 import { type Caller, createAuthenticator } from '../auth/api-keys.ts';
 import type { RateLimit } from '../auth/rate-limit.ts';
 import type { Database } from '../data/database.ts';
 import { createLoaders, type Loaders } from '../data/loaders.ts';
+import { apiError } from '../domain/errors.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 
+/** What every resolver and service receives for a request. */
 export interface Context {
   prisma: PrismaClient;
+  /** The account and environment of the request's API key: everything read and written is theirs. */
   caller: Caller;
   loaders: Loaders;
   /** The request's `Idempotency-Key` header, if any. */
@@ -19,12 +21,9 @@ export interface Context {
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-export function unauthenticated(): GraphQLError {
-  return new GraphQLError('A valid API key is required: send "Authorization: Bearer sk_test_…" or "sk_live_…"', {
-    extensions: {
-      code: 'UNAUTHENTICATED',
-      http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } },
-    },
+export function unauthenticated() {
+  return apiError('UNAUTHENTICATED', 'A valid API key is required: send "Authorization: Bearer sk_test_…" or "sk_live_…"', {
+    headers: { 'WWW-Authenticate': 'Bearer' },
   });
 }
 
@@ -43,7 +42,7 @@ export function createContext(db: Database, rateLimit: RateLimit) {
     return {
       prisma,
       caller,
-      loaders: createLoaders(db, caller),
+      loaders: createLoaders(prisma, caller),
       idempotencyKey: request.headers.get('idempotency-key') ?? undefined,
       requestId: requestId && REQUEST_ID.test(requestId) ? requestId : randomUUID(),
     };

@@ -1,7 +1,8 @@
 import { CountryCodeResolver, CurrencyResolver } from 'graphql-scalars';
+import { LIST_LIMITS, METADATA_LIMITS, TEXT_LIMITS } from '../config/limits.ts';
 import { BIGINT_RANGE, fitsBigint } from '../data/column-ranges.ts';
+import { type UserError, userError } from '../domain/errors.ts';
 import { Prisma, type TaxExempt } from '../generated/prisma/client.ts';
-import { type UserError, userError } from './errors.ts';
 
 export interface AddressInput {
   line1?: string | null;
@@ -49,10 +50,6 @@ export interface CustomerFieldsInput {
   sendEmailReceipts?: boolean | null;
 }
 
-export const METADATA_MAX_KEYS = 50;
-export const METADATA_KEY_MAX_LENGTH = 40;
-export const METADATA_VALUE_MAX_LENGTH = 500;
-
 const EMAIL = /^[^\s@"<>()[\]\\,;:]+@[^\s@"<>()[\]\\,;:]+\.[^\s@"<>()[\]\\,;:.]{2,}$/;
 const LOCALE = /^[a-z]{2,3}_[A-Z]{2}$/;
 const INVOICE_PREFIX = /^[A-Z0-9]{3,12}$/;
@@ -72,20 +69,34 @@ interface StringRule {
 
 /** Simple string fields: their longest allowed length, and a rule where there is one. */
 const STRING_RULES: Record<string, StringRule> = {
-  externalId: { max: 256, pattern: EXTERNAL_ID, rule: 'must be 1 to 256 characters without spaces or control characters' },
-  name: { max: 256 },
-  email: { max: 512, invisible: INVISIBLE, pattern: EMAIL, rule: 'must be an email address like name@example.com' },
-  phone: { max: 30, pattern: PHONE, rule: 'must be a phone number of digits, spaces and + ( ) . / -' },
-  description: { max: 1000 },
-  companyName: { max: 256 },
-  taxId: { max: 64 },
-  locale: { max: 10, pattern: LOCALE, rule: 'must be a locale like en_US (language, underscore, country)' },
-  invoicePrefix: { max: 12, pattern: INVOICE_PREFIX, rule: 'must be 3 to 12 uppercase letters or digits' },
-  fingerprint: { max: 256 },
-  stripeId: { max: 255 },
+  externalId: {
+    max: TEXT_LIMITS.externalId,
+    pattern: EXTERNAL_ID,
+    rule: `must be 1 to ${TEXT_LIMITS.externalId} characters without spaces or control characters`,
+  },
+  name: { max: TEXT_LIMITS.name },
+  email: { max: TEXT_LIMITS.email, invisible: INVISIBLE, pattern: EMAIL, rule: 'must be an email address like name@example.com' },
+  phone: { max: TEXT_LIMITS.phone, pattern: PHONE, rule: 'must be a phone number of digits, spaces and + ( ) . / -' },
+  description: { max: TEXT_LIMITS.description },
+  companyName: { max: TEXT_LIMITS.companyName },
+  taxId: { max: TEXT_LIMITS.taxId },
+  locale: { max: TEXT_LIMITS.locale, pattern: LOCALE, rule: 'must be a locale like en_US (language, underscore, country)' },
+  invoicePrefix: {
+    max: TEXT_LIMITS.invoicePrefix,
+    pattern: INVOICE_PREFIX,
+    rule: `must be 3 to ${TEXT_LIMITS.invoicePrefix} uppercase letters or digits`,
+  },
+  fingerprint: { max: TEXT_LIMITS.fingerprint },
+  stripeId: { max: TEXT_LIMITS.stripeId },
 };
 
-const ADDRESS_MAX = { line1: 200, line2: 200, city: 200, state: 200, postalCode: 20 } as const;
+const ADDRESS_MAX = {
+  line1: TEXT_LIMITS.addressLine,
+  line2: TEXT_LIMITS.addressLine,
+  city: TEXT_LIMITS.city,
+  state: TEXT_LIMITS.state,
+  postalCode: TEXT_LIMITS.postalCode,
+} as const;
 
 type FieldPath = string[];
 
@@ -144,7 +155,7 @@ class Validator {
       this.errors.push(userError([...path, 'address'], 'REQUIRED', `${path.join('.')}.address is required`));
     }
     return {
-      name: input.name ? this.string([...path, 'name'], input.name, { max: 256 }) : null,
+      name: input.name ? this.string([...path, 'name'], input.name, { max: TEXT_LIMITS.name }) : null,
       phone: input.phone == null ? null : this.string([...path, 'phone'], input.phone, STRING_RULES.phone),
       address: input.address ? this.address([...path, 'address'], input.address) : null,
     };
@@ -155,12 +166,12 @@ class Validator {
     const patch: MetadataPatch = new Map();
     for (const [key, value] of Object.entries(input)) {
       const keyPath = [...path, key];
-      if (key.length === 0 || key.length > METADATA_KEY_MAX_LENGTH) {
+      if (key.length === 0 || key.length > METADATA_LIMITS.keyLength) {
         this.errors.push(
           userError(
             keyPath,
             'INVALID',
-            `metadata keys must be 1 to ${METADATA_KEY_MAX_LENGTH} characters; "${key.slice(0, 50)}" has ${key.length}`,
+            `metadata keys must be 1 to ${METADATA_LIMITS.keyLength} characters; "${key.slice(0, 50)}" has ${key.length}`,
           ),
         );
       } else if (key.includes('[') || key.includes(']')) {
@@ -170,9 +181,9 @@ class Validator {
         patch.set(key, null);
       } else if (typeof value !== 'string') {
         this.errors.push(userError(keyPath, 'INVALID', `metadata.${key} must be a string (or "" to remove the key)`));
-      } else if (value.length > METADATA_VALUE_MAX_LENGTH) {
+      } else if (value.length > METADATA_LIMITS.valueLength) {
         this.errors.push(
-          userError(keyPath, 'TOO_LONG', `metadata.${key} must be at most ${METADATA_VALUE_MAX_LENGTH} characters, got ${value.length}`),
+          userError(keyPath, 'TOO_LONG', `metadata.${key} must be at most ${METADATA_LIMITS.valueLength} characters, got ${value.length}`),
         );
       } else {
         patch.set(key, value);
@@ -205,12 +216,12 @@ export function mergeMetadata(current: Record<string, string>, patch: MetadataPa
     if (value === null) delete merged[key];
     else merged[key] = value;
   }
-  if (Object.keys(merged).length > METADATA_MAX_KEYS) {
+  if (Object.keys(merged).length > METADATA_LIMITS.keys) {
     errors.push(
       userError(
         ['input', 'metadata'],
         'INVALID',
-        `metadata can have at most ${METADATA_MAX_KEYS} keys; this would leave ${Object.keys(merged).length}`,
+        `metadata can have at most ${METADATA_LIMITS.keys} keys; this would leave ${Object.keys(merged).length}`,
       ),
     );
   }
@@ -251,8 +262,10 @@ export function checkCustomerFields(input: CustomerFieldsInput): CheckedCustomer
   if (given('address')) data.address = input.address == null ? Prisma.DbNull : v.address(path('address'), input.address);
   if (given('shipping')) data.shipping = input.shipping == null ? Prisma.DbNull : v.shipping(path('shipping'), input.shipping);
   if (input.preferredLocales != null) {
-    if (input.preferredLocales.length > 10) {
-      v.errors.push(userError(path('preferredLocales'), 'INVALID', 'preferredLocales can have at most 10 locales'));
+    if (input.preferredLocales.length > LIST_LIMITS.preferredLocales) {
+      v.errors.push(
+        userError(path('preferredLocales'), 'INVALID', `preferredLocales can have at most ${LIST_LIMITS.preferredLocales} locales`),
+      );
     }
     data.preferredLocales = input.preferredLocales.map((locale, i) =>
       v.string(path('preferredLocales', String(i)), locale, STRING_RULES.locale),
@@ -279,14 +292,16 @@ export function checkCustomerFields(input: CustomerFieldsInput): CheckedCustomer
   if (input.taxExempt != null) data.taxExempt = input.taxExempt;
   if (input.sendEmailReceipts != null) data.sendEmailReceipts = input.sendEmailReceipts;
   if (input.taxIds != null) {
-    if (input.taxIds.length > 5) v.errors.push(userError(path('taxIds'), 'INVALID', 'taxIds can have at most 5 entries'));
+    if (input.taxIds.length > LIST_LIMITS.taxIds) {
+      v.errors.push(userError(path('taxIds'), 'INVALID', `taxIds can have at most ${LIST_LIMITS.taxIds} entries`));
+    }
     data.taxIds = input.taxIds.map((taxId, i) => ({
       type: v.string(path('taxIds', String(i), 'type'), taxId.type, {
         max: 20,
         pattern: /^[a-z]{2,3}_[a-z]{2,6}$/,
         rule: 'must be a tax id type like eu_vat or us_ein',
       }),
-      value: v.string(path('taxIds', String(i), 'value'), taxId.value, { max: 64 }),
+      value: v.string(path('taxIds', String(i), 'value'), taxId.value, { max: TEXT_LIMITS.taxId }),
     }));
   }
   let metadata: MetadataPatch | null | undefined;

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
-import { GraphQLError } from 'graphql';
+import { IDEMPOTENCY_KEY_MAX_LENGTH } from '../config/limits.ts';
+import { apiError, type UserError, UserErrors, userError } from '../domain/errors.ts';
 import type { Customer, Prisma } from '../generated/prisma/client.ts';
 import type { Context } from './context.ts';
-import { type UserError, UserErrors, userError } from './errors.ts';
-
-export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 
 interface Created {
   customer: Customer | null;
@@ -13,9 +11,7 @@ interface Created {
 
 function checkedKey(key: string): string {
   if (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX_LENGTH) {
-    throw new GraphQLError(`The Idempotency-Key header must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} characters, got ${key.length}`, {
-      extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
-    });
+    throw apiError('BAD_USER_INPUT', `The Idempotency-Key header must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} characters, got ${key.length}`);
   }
   return key;
 }

@@ -1,3 +1,5 @@
+import { compiledValue } from '../data/compiled-read/declare.ts';
+import { scoped } from '../data/tenant.ts';
 import { ResetInterval } from '../generated/prisma/enums.ts';
 import { builder } from './builder.ts';
 
@@ -9,6 +11,7 @@ const ResetIntervalEnum = builder.enumType(ResetInterval, {
 export const BalanceRef = builder.prismaObject('Balance', {
   description: "What is left of a feature's allowance (API calls, seats, credits), keyed by feature id.",
   interfaces: [builder.nodeInterfaceRef()],
+  findUnique: ({ id }, ctx) => scoped('Balance', ctx.caller, { id }),
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Prefixed id, `bal_…`; also its global id.' }),
     featureId: t.exposeString('featureId', { description: 'The metered feature, e.g. "api_calls".' }),
@@ -18,6 +21,8 @@ export const BalanceRef = builder.prismaObject('Balance', {
       type: 'BigInt',
       description: 'granted − usage. Negative when usage went past the allowance (with overage allowed).',
       resolve: (balance) => balance.granted - balance.usage,
+      // numeric: the difference of two 64-bit numbers can be beyond 64 bits.
+      extensions: compiledValue((sql) => `${sql.column('granted')}::numeric - ${sql.column('usage')}`),
     }),
     unlimited: t.exposeBoolean('unlimited', { description: 'True when usage is not limited; granted and remaining then mean nothing.' }),
     overageAllowed: t.exposeBoolean('overageAllowed', { description: 'True when usage may go past the allowance (billed as overage).' }),

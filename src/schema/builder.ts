@@ -3,11 +3,13 @@ import DirectivesPlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
+import { PAGE_SIZE } from '../config/limits.ts';
 import { graphqlTypeOfId } from '../domain/ids.ts';
 import type PrismaTypes from '../generated/pothos-types.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
 import type { Context } from '../resolvers/context.ts';
 
+/** The schema builder: its plugins and their options, nothing else. Each type's file adds its fields. */
 export const builder = new SchemaBuilder<{
   Context: Context;
   PrismaTypes: PrismaTypes;
@@ -26,6 +28,8 @@ export const builder = new SchemaBuilder<{
     dmmf: getDatamodel(),
     exposeDescriptions: true,
     filterConnectionTotalCount: true,
+    defaultConnectionSize: PAGE_SIZE.default,
+    maxConnectionSize: PAGE_SIZE.max,
   },
   relay: {
     clientMutationId: 'omit',
@@ -51,9 +55,9 @@ export const builder = new SchemaBuilder<{
     hasPreviousPageFieldOptions: { description: 'True when items precede this page.' },
     startCursorFieldOptions: { description: 'Cursor of the first item of the page; null for an empty page.' },
     endCursorFieldOptions: { description: 'Cursor of the last item of the page; null for an empty page.' },
-    firstArgOptions: { description: 'Page forward: this many items (default 10, at most 100).' },
+    firstArgOptions: { description: `Page forward: this many items (default ${PAGE_SIZE.default}, at most ${PAGE_SIZE.max}).` },
     afterArgOptions: { description: 'Page forward from the item with this cursor.' },
-    lastArgOptions: { description: 'Page backward: this many items (at most 100).' },
+    lastArgOptions: { description: `Page backward: this many items (at most ${PAGE_SIZE.max}).` },
     beforeArgOptions: { description: 'Page backward from the item with this cursor.' },
   },
 });

@@ -1,6 +1,8 @@
+import { compiledObject } from '../data/compiled-read/declare.ts';
+import { scoped } from '../data/tenant.ts';
 import { ChargeStatus } from '../generated/prisma/enums.ts';
 import { builder } from './builder.ts';
-import { MoneyRef } from './money.ts';
+import { MoneyRef, moneyOfColumns } from './money.ts';
 
 const ChargeStatusEnum = builder.enumType(ChargeStatus, {
   name: 'ChargeStatus',
@@ -10,12 +12,14 @@ const ChargeStatusEnum = builder.enumType(ChargeStatus, {
 export const ChargeRef = builder.prismaObject('Charge', {
   description: 'An attempt to take a payment from a customer.',
   interfaces: [builder.nodeInterfaceRef()],
+  findUnique: ({ id }, ctx) => scoped('Charge', ctx.caller, { id }),
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Prefixed id, `ch_…`; also its global id.' }),
     amount: t.field({
       type: MoneyRef,
       description: 'Amount charged.',
       resolve: (charge) => ({ amount: charge.amount, currency: charge.currency }),
+      extensions: compiledObject(moneyOfColumns('amount', 'currency')),
     }),
     currency: t.exposeString('currency', { description: 'ISO 4217 currency code.' }),
     status: t.expose('status', { type: ChargeStatusEnum, description: 'Outcome.' }),

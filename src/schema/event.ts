@@ -1,3 +1,4 @@
+import { scoped } from '../data/tenant.ts';
 import { EventType } from '../generated/prisma/enums.ts';
 import { builder } from './builder.ts';
 
@@ -6,6 +7,7 @@ const EventTypeEnum = builder.enumType(EventType, { name: 'EventType', descripti
 export const EventRef = builder.prismaObject('Event', {
   description: 'Something that happened to a customer, written in the same transaction as the change.',
   interfaces: [builder.nodeInterfaceRef()],
+  findUnique: ({ id }, ctx) => scoped('Event', ctx.caller, { id }),
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Prefixed id, `evt_…`; also its global id.' }),
     type: t.expose('type', { type: EventTypeEnum, description: 'What happened.' }),

@@ -1,5 +1,6 @@
-import { type GraphQLSchema, type GraphQLUnionType, getNamedType, lexicographicSortSchema } from 'graphql';
-import { badArgument } from '../resolvers/pagination.ts';
+import { type GraphQLSchema, type GraphQLUnionType, getNamedType, isObjectType, lexicographicSortSchema } from 'graphql';
+import { type ConnectionArgs, checkConnectionArgs } from '../data/pagination.ts';
+import { badArgument } from '../domain/errors.ts';
 import { builder } from './builder.ts';
 import './scalars.ts';
 import './user-error.ts';
@@ -43,6 +44,34 @@ function refuseMalformedRepresentations(schema: GraphQLSchema): GraphQLSchema {
   return schema;
 }
 
-export const schema = refuseMalformedRepresentations(
-  lexicographicSortSchema(builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' })),
+/**
+ * plugin-prisma caps a page size past its maximum and reads a cursor of another list as a row it
+ * cannot find: every connection field checks its arguments first (../data/pagination.ts), so that
+ * both are refused, naming the argument.
+ */
+function checkConnectionArguments(schema: GraphQLSchema): GraphQLSchema {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const connection = getNamedType(field.type);
+      if (!isObjectType(connection) || !('edges' in connection.getFields() && 'pageInfo' in connection.getFields())) continue;
+      const edge = getNamedType(connection.getFields().edges.type);
+      const nodeType = isObjectType(edge) ? getNamedType(edge.getFields().node.type).name : '';
+      const resolve = field.resolve;
+      if (!resolve) continue;
+      // A connection on an object (a customer's invoices) pages that object's list: its cursors carry its id.
+      const parentId = (source: unknown) => (type === schema.getQueryType() ? undefined : (source as { id: string }).id);
+      field.resolve = (source, args, context, info) => {
+        checkConnectionArgs(args as ConnectionArgs, nodeType, parentId(source));
+        return resolve(source, args, context, info);
+      };
+    }
+  }
+  return schema;
+}
+
+export const schema = checkConnectionArguments(
+  refuseMalformedRepresentations(
+    lexicographicSortSchema(builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6' })),
+  ),
 );

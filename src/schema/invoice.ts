@@ -1,6 +1,8 @@
+import { compiledObject } from '../data/compiled-read/declare.ts';
+import { scoped } from '../data/tenant.ts';
 import { InvoiceStatus } from '../generated/prisma/enums.ts';
 import { builder } from './builder.ts';
-import { MoneyRef } from './money.ts';
+import { MoneyRef, moneyOfColumns } from './money.ts';
 import { keyedById } from './node-entity.ts';
 
 const InvoiceStatusEnum = builder.enumType(InvoiceStatus, {
@@ -11,6 +13,7 @@ const InvoiceStatusEnum = builder.enumType(InvoiceStatus, {
 export const InvoiceRef = builder.prismaObject('Invoice', {
   description: 'An invoice issued to a customer.',
   interfaces: [builder.nodeInterfaceRef()],
+  findUnique: ({ id }, ctx) => scoped('Invoice', ctx.caller, { id }),
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Prefixed id, `inv_…`; also its global id.' }),
     number: t.exposeString('number', { description: "Invoice number: the customer's invoice prefix and a sequence." }),
@@ -19,6 +22,7 @@ export const InvoiceRef = builder.prismaObject('Invoice', {
       type: MoneyRef,
       description: 'Total amount due.',
       resolve: (invoice) => ({ amount: invoice.total, currency: invoice.currency }),
+      extensions: compiledObject(moneyOfColumns('total', 'currency')),
     }),
     currency: t.exposeString('currency', { description: 'ISO 4217 currency code.' }),
     planIds: t.exposeStringList('planIds', { description: 'Plans billed on this invoice.' }),

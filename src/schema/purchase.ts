@@ -1,3 +1,4 @@
+import { scoped } from '../data/tenant.ts';
 import { PurchaseStatus } from '../generated/prisma/enums.ts';
 import { builder } from './builder.ts';
 
@@ -9,6 +10,7 @@ const PurchaseStatusEnum = builder.enumType(PurchaseStatus, {
 export const PurchaseRef = builder.prismaObject('Purchase', {
   description: 'A one-off purchase of a plan (a top-up, a lifetime deal).',
   interfaces: [builder.nodeInterfaceRef()],
+  findUnique: ({ id }, ctx) => scoped('Purchase', ctx.caller, { id }),
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Prefixed id, `pur_…`; also its global id.' }),
     planId: t.exposeString('planId', { description: 'The plan (product) bought.' }),

@@ -1,6 +1,8 @@
+import { compiledObject } from '../data/compiled-read/declare.ts';
+import { scoped } from '../data/tenant.ts';
 import { RewardDuration, RewardType } from '../generated/prisma/enums.ts';
 import { builder } from './builder.ts';
-import { MoneyRef } from './money.ts';
+import { MoneyRef, moneyOfColumns } from './money.ts';
 
 const RewardTypeEnum = builder.enumType(RewardType, { name: 'RewardType', description: 'What a reward gives.' });
 const RewardDurationEnum = builder.enumType(RewardDuration, {
@@ -11,6 +13,7 @@ const RewardDurationEnum = builder.enumType(RewardDuration, {
 export const RewardRef = builder.prismaObject('Reward', {
   description: 'A discount or free product granted to a customer (a coupon, a referral reward).',
   interfaces: [builder.nodeInterfaceRef()],
+  findUnique: ({ id }, ctx) => scoped('Reward', ctx.caller, { id }),
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Prefixed id, `rwd_…`; also its global id.' }),
     code: t.exposeString('code', { description: 'The code the customer redeemed.' }),
@@ -21,6 +24,10 @@ export const RewardRef = builder.prismaObject('Reward', {
       nullable: true,
       description: 'Amount off, for FIXED_DISCOUNT.',
       resolve: (reward) => (reward.amountOff != null && reward.currency ? { amount: reward.amountOff, currency: reward.currency } : null),
+      extensions: compiledObject({
+        when: (sql) => `${sql.column('amountOff')} IS NOT NULL AND ${sql.column('currency')} <> ''`,
+        ...moneyOfColumns('amountOff', 'currency'),
+      }),
     }),
     planId: t.exposeString('planId', { nullable: true, description: 'The plan given away, for FREE_PRODUCT.' }),
     duration: t.expose('duration', { type: RewardDurationEnum, description: 'How long it applies.' }),

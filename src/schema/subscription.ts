@@ -1,3 +1,4 @@
+import { scoped } from '../data/tenant.ts';
 import { graphqlTypeName } from '../domain/ids.ts';
 import { SubscriptionStatus } from '../generated/prisma/enums.ts';
 import { builder } from './builder.ts';
@@ -12,6 +13,7 @@ export const SubscriptionRef = builder.prismaObject('Subscription', {
   name: graphqlTypeName('Subscription'),
   description: 'A plan a customer (or one of its entities) subscribes to.',
   interfaces: [builder.nodeInterfaceRef()],
+  findUnique: ({ id }, ctx) => scoped('Subscription', ctx.caller, { id }),
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Prefixed id, `sub_…`; also its global id.' }),
     planId: t.exposeString('planId', { description: 'The plan (product) subscribed to.' }),

@@ -1,10 +1,10 @@
-import { USER_ERROR_CODES, type UserError } from '../resolvers/errors.ts';
+import { USER_ERROR_CATALOGUE, USER_ERROR_CODES, type UserError, type UserErrorCode } from '../domain/errors.ts';
 import { builder } from './builder.ts';
 
 export const UserErrorCodeEnum = builder.enumType('UserErrorCode', {
   description: 'Why a mutation refused its input.',
-  values: Object.fromEntries(USER_ERROR_CODES.map((code) => [code, { value: code }])) as {
-    [K in (typeof USER_ERROR_CODES)[number]]: { value: K };
+  values: Object.fromEntries(USER_ERROR_CODES.map((code) => [code, { value: code, description: USER_ERROR_CATALOGUE[code] }])) as {
+    [K in UserErrorCode]: { value: K; description: string };
   },
 });
 

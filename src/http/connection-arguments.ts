@@ -1,0 +1,69 @@
+import {
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLSchema,
+  getArgumentValues,
+  getNamedType,
+  getOperationAST,
+  getVariableValues,
+  isObjectType,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { type ConnectionArgs, checkConnectionArgs } from '../data/pagination.ts';
+import { apiError } from '../domain/errors.ts';
+
+/**
+ * The arguments of every connection in the document, checked before anything runs: plugin-prisma
+ * plans a connection's read with the read of its parent, and would meet a page size past the
+ * limit, or a cursor it cannot read, while reading the parent. The request is refused with the
+ * argument named (src/data/pagination.ts). Whose list a cursor of a customer's list is checked
+ * when each customer's page resolves (src/schema/index.ts).
+ */
+function firstBadArgument(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown>,
+) {
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return undefined;
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 1 });
+  // The executor refuses the variables itself.
+  if (coerced.errors) return undefined;
+  const typeInfo = new TypeInfo(schema);
+  let refused: unknown;
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const definition = typeInfo.getFieldDef();
+        const connection = definition && getNamedType(definition.type);
+        if (refused || !definition || !isObjectType(connection) || !('edges' in connection.getFields())) return;
+        const edge = getNamedType(connection.getFields().edges.type);
+        const nodeType = isObjectType(edge) ? getNamedType(edge.getFields().node.type).name : '';
+        const onRoot = typeInfo.getParentType() === schema.getQueryType();
+        try {
+          checkConnectionArgs(getArgumentValues(definition, node, coerced.coerced) as ConnectionArgs, nodeType, onRoot ? undefined : null);
+        } catch (error) {
+          refused = error;
+        }
+      },
+    }),
+  );
+  return refused;
+}
+
+export function checkConnectionArguments(): Plugin {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const refused = firstBadArgument(args.schema, args.document, args.operationName, args.variableValues ?? {});
+      // Refused before it runs: a 400, whatever the Accept header, as the other request limits.
+      if (refused instanceof GraphQLError) {
+        setResultAndStopExecution({ errors: [apiError('BAD_USER_INPUT', refused.message, { extensions: refused.extensions })] });
+      }
+    },
+  };
+}
