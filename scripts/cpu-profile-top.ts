@@ -24,7 +24,7 @@ const total = [...selfTime.values()].reduce((a, b) => a + b, 0);
 function packageOf(url: string): string {
   const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (match) return match[1];
-  if (url.includes('/src/')) return 'src/' + url.split('/src/')[1].split('/')[0];
+  if (url.includes('/src/')) return `src/${url.split('/src/')[1].split('/')[0]}`;
   return url.startsWith('node:') ? 'node internals' : url ? 'other' : '(native / idle / gc)';
 }
 

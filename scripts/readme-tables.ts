@@ -1,4 +1,14 @@
-import { CAPACITY, DEFAULT_LIMITS, IDEMPOTENCY_KEY_MAX_LENGTH, LIST_LIMITS, MAX_NODE_IDS, METADATA_LIMITS, PAGE_SIZE, TEXT_LIMITS } from '../src/config/limits.ts';
+import { markdownTable } from 'markdown-table';
+import {
+  CAPACITY,
+  DEFAULT_LIMITS,
+  IDEMPOTENCY_KEY_MAX_LENGTH,
+  LIST_LIMITS,
+  MAX_NODE_IDS,
+  METADATA_LIMITS,
+  PAGE_SIZE,
+  TEXT_LIMITS,
+} from '../src/config/limits.ts';
 import { ERROR_CATALOGUE, USER_ERROR_CATALOGUE } from '../src/domain/errors.ts';
 
 /**
@@ -10,20 +20,16 @@ const number = (n: number) => n.toLocaleString('en-US');
 const seconds = (ms: number) => `${number(ms / 1000)} s`;
 
 function errorsTable(): string {
-  const rows = Object.entries(ERROR_CATALOGUE).map(([code, { status, when }]) => `| \`${code}\` | ${status} | ${when} |`);
-  const userRows = Object.entries(USER_ERROR_CATALOGUE).map(([code, when]) => `| \`${code}\` | ${when} |`);
+  const rows = Object.entries(ERROR_CATALOGUE).map(([code, { status, when }]) => [`\`${code}\``, String(status), when]);
+  const userRows = Object.entries(USER_ERROR_CATALOGUE).map(([code, when]) => [`\`${code}\``, when]);
   return [
     'Top-level errors (`errors[].extensions.code`):',
     '',
-    '| code | HTTP status | when |',
-    '| --- | ---: | --- |',
-    ...rows,
+    markdownTable([['code', 'HTTP status', 'when'], ...rows], { align: ['l', 'r', 'l'] }),
     '',
     'Mutation payloads (`userErrors[].code`, HTTP 200, nothing written):',
     '',
-    '| code | when |',
-    '| --- | --- |',
-    ...userRows,
+    markdownTable([['code', 'when'], ...userRows]),
   ].join('\n');
 }
 
@@ -43,14 +49,22 @@ function limitsTable(): string {
     ['Idle kept-alive connection', seconds(l.keepAliveTimeoutMs)],
     ['Open connections per process', number(l.maxConnections)],
     ['Operations a second per API key (LIVE / TEST)', `${number(l.rateLimit.LIVE)} / ${number(l.rateLimit.TEST)}`],
-    ['Metadata', `${METADATA_LIMITS.keys} keys, keys up to ${METADATA_LIMITS.keyLength} characters, values up to ${METADATA_LIMITS.valueLength}`],
-    ['Text fields (characters)', Object.entries(TEXT_LIMITS).map(([field, max]) => `${field} ${max}`).join(', ')],
+    [
+      'Metadata',
+      `${METADATA_LIMITS.keys} keys, keys up to ${METADATA_LIMITS.keyLength} characters, values up to ${METADATA_LIMITS.valueLength}`,
+    ],
+    [
+      'Text fields (characters)',
+      Object.entries(TEXT_LIMITS)
+        .map(([field, max]) => `${field} ${max}`)
+        .join(', '),
+    ],
     ['Lists', `preferredLocales ${LIST_LIMITS.preferredLocales}, taxIds ${LIST_LIMITS.taxIds}`],
     ['Idempotency-Key', `${IDEMPOTENCY_KEY_MAX_LENGTH} characters`],
     ['PostgreSQL connections per process', number(CAPACITY.poolConnections)],
     ['API keys cached per process', number(CAPACITY.cachedApiKeys)],
   ];
-  return ['| limit | value |', '| --- | --- |', ...rows.map(([name, value]) => `| ${name} | ${value} |`)].join('\n');
+  return markdownTable([['limit', 'value'], ...rows]);
 }
 
 const SECTIONS = { errors: errorsTable, limits: limitsTable };

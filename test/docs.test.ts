@@ -6,7 +6,7 @@ describe('README.md', () => {
   it('holds the error catalogue and the limits as the code does (npm run docs rewrites them)', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     expect(readme).toBe(withGeneratedTables(readme));
-    expect(readme).toContain('| `COST_LIMIT_EXCEEDED` | 400 |');
-    expect(readme).toContain('| Page size (`first`/`last`) | 10 by default, at most 100;');
+    expect(readme).toMatch(/\| `COST_LIMIT_EXCEEDED` +\| +400 \|/);
+    expect(readme).toMatch(/\| Page size \(`first`\/`last`\) +\| 10 by default, at most 100;/);
   });
 });

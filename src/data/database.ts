@@ -35,6 +35,14 @@ export interface ChannelListener {
   catchUp(): Promise<boolean>;
 }
 
+export interface ReadOptions {
+  /**
+   * False sends the read unprepared, planned with its values: for a read whose best plan depends
+   * on them (a search pattern, which a trigram index serves only when the planner sees it).
+   */
+  prepared?: boolean;
+}
+
 export interface Database {
   prisma: PrismaClient;
   /** "embedded PGlite in .data" or "PostgreSQL at host:port/db": for logs, never with secrets. */
@@ -46,7 +54,7 @@ export interface Database {
    * Prisma's processing, as a prepared statement planned once per connection; it is reported to
    * onQuery as Prisma's statements are.
    */
-  read<Row = Record<string, unknown>>(sql: string, params: unknown[]): Promise<Row[]>;
+  read<Row = Record<string, unknown>>(sql: string, params: unknown[], options?: ReadOptions): Promise<Row[]>;
   /**
    * Listens to a notification channel until the database closes. On PostgreSQL it listens on a
    * connection of its own, and when that connection is lost it connects again, with backoff.
@@ -230,7 +238,7 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
     prisma,
     description: describeDatabaseUrl(databaseUrl),
     pool,
-    async read<Row>(sql: string, params: unknown[]) {
+    async read<Row>(sql: string, params: unknown[], { prepared: named = true }: ReadOptions = {}) {
       const started = performance.now();
       const client = await pool.connect();
       let prepared = preparedReads.get(client);
@@ -238,8 +246,8 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
         prepared = new Set();
         preparedReads.set(client, prepared);
       }
-      const name = statementName(sql);
-      prepared.add(name);
+      const name = named ? statementName(sql) : undefined;
+      if (name) prepared.add(name);
       try {
         const { rows } = await client.query({ name, text: sql, values: params });
         options.onQuery?.({ query: sql, params, duration: performance.now() - started });

@@ -14,12 +14,13 @@ export function compiledRead(db: Pick<Database, 'read'>): Plugin<Context> {
       const compiled = compileRead(args.schema, args.document, args.operationName, args.variableValues ?? {}, args.contextValue.caller);
       if (!compiled) return;
       setExecuteFn(async (executeArgs) => {
+        let body: string;
         try {
-          const [row] = await db.read<{ body: string }>(compiled.sql, compiled.params);
-          return { data: JSON.parse(row.body) };
+          [{ body }] = await db.read<{ body: string }>(compiled.sql, compiled.params, { prepared: !compiled.planWithValues });
         } catch {
           return executeFn(executeArgs);
         }
+        return { data: JSON.parse(body) };
       });
     },
   };

@@ -1,6 +1,8 @@
 import {
   type DocumentNode,
+  type FieldNode,
   GraphQLError,
+  type GraphQLField,
   type GraphQLSchema,
   getArgumentValues,
   getNamedType,
@@ -15,11 +17,45 @@ import type { Plugin } from 'graphql-yoga';
 import { type ConnectionArgs, checkConnectionArgs } from '../data/pagination.ts';
 import { apiError } from '../domain/errors.ts';
 
+/** A connection field of a document: where it is, what it lists, and whether it is a root list. */
+interface ConnectionUse {
+  node: FieldNode;
+  definition: GraphQLField<unknown, unknown>;
+  nodeType: string;
+  onRoot: boolean;
+}
+
+/** The connection fields of a document, found once per document (Yoga's parse cache hands out one per query text). */
+const connectionsOf = new WeakMap<DocumentNode, ConnectionUse[]>();
+
+function connections(schema: GraphQLSchema, document: DocumentNode): ConnectionUse[] {
+  let found = connectionsOf.get(document);
+  if (found) return found;
+  found = [];
+  const uses = found;
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const definition = typeInfo.getFieldDef();
+        const connection = definition && getNamedType(definition.type);
+        if (!definition || !isObjectType(connection) || !('edges' in connection.getFields())) return;
+        const edge = getNamedType(connection.getFields().edges.type);
+        const nodeType = isObjectType(edge) ? getNamedType(edge.getFields().node.type).name : '';
+        uses.push({ node, definition, nodeType, onRoot: typeInfo.getParentType() === schema.getQueryType() });
+      },
+    }),
+  );
+  connectionsOf.set(document, found);
+  return found;
+}
+
 /**
  * The arguments of every connection in the document, checked before anything runs: plugin-prisma
  * plans a connection's read with the read of its parent, and would meet a page size past the
  * limit, or a cursor it cannot read, while reading the parent. The request is refused with the
- * argument named (src/data/pagination.ts). Whose list a cursor of a customer's list is checked
+ * argument named (src/data/pagination.ts). Whose list a cursor of a customer's list is, is checked
  * when each customer's page resolves (src/schema/index.ts).
  */
 function firstBadArgument(
@@ -28,32 +64,21 @@ function firstBadArgument(
   operationName: string | null | undefined,
   variables: Record<string, unknown>,
 ) {
+  const uses = connections(schema, document);
+  if (!uses.length) return undefined;
   const operation = getOperationAST(document, operationName);
   if (!operation) return undefined;
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 1 });
   // The executor refuses the variables itself.
   if (coerced.errors) return undefined;
-  const typeInfo = new TypeInfo(schema);
-  let refused: unknown;
-  visit(
-    document,
-    visitWithTypeInfo(typeInfo, {
-      Field(node) {
-        const definition = typeInfo.getFieldDef();
-        const connection = definition && getNamedType(definition.type);
-        if (refused || !definition || !isObjectType(connection) || !('edges' in connection.getFields())) return;
-        const edge = getNamedType(connection.getFields().edges.type);
-        const nodeType = isObjectType(edge) ? getNamedType(edge.getFields().node.type).name : '';
-        const onRoot = typeInfo.getParentType() === schema.getQueryType();
-        try {
-          checkConnectionArgs(getArgumentValues(definition, node, coerced.coerced) as ConnectionArgs, nodeType, onRoot ? undefined : null);
-        } catch (error) {
-          refused = error;
-        }
-      },
-    }),
-  );
-  return refused;
+  for (const { node, definition, nodeType, onRoot } of uses) {
+    try {
+      checkConnectionArgs(getArgumentValues(definition, node, coerced.coerced) as ConnectionArgs, nodeType, onRoot ? undefined : null);
+    } catch (error) {
+      return error;
+    }
+  }
+  return undefined;
 }
 
 export function checkConnectionArguments(): Plugin {

@@ -1,18 +1,21 @@
 import { NEWEST_FIRST } from '../data/ordering.ts';
-import { CHILD_CURSOR } from '../data/pagination.ts';
+import { CHILD_CURSOR, type ConnectionArgs } from '../data/pagination.ts';
 import { scoped, type Tenant } from '../data/tenant.ts';
 import type { SchemaTypes } from './builder.ts';
 
 /**
  * A customer's list of `model` rows as a `t.relatedConnection`: newest first, its cursors naming a
- * row by (customerId, createdAt, id), counted when asked, and read among the caller's rows (where
- * Prisma reads a page after a cursor in a statement of its own, that statement binds the caller).
+ * row by (customerId, createdAt, id), counted when asked. A page after a cursor Prisma reads in a
+ * statement of its own, apart from the customer's: that statement is scoped to the caller too.
  */
 export function newestFirstPages(model: string) {
   return {
     cursor: CHILD_CURSOR,
     totalCount: true,
-    query: (_args: object, ctx: { caller: Tenant }) => ({ where: scoped(model, ctx.caller), orderBy: NEWEST_FIRST }),
+    query: (args: ConnectionArgs, ctx: { caller: Tenant }) => ({
+      ...(args.after != null || args.before != null ? { where: scoped(model, ctx.caller) } : {}),
+      orderBy: NEWEST_FIRST,
+    }),
   } as const;
 }
 

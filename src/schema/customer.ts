@@ -1,5 +1,5 @@
 import { IDEMPOTENCY_KEY_MAX_LENGTH, LIST_LIMITS, METADATA_LIMITS, PAGE_SIZE, TEXT_LIMITS } from '../config/limits.ts';
-import { type Aggregate, compiledObject, compiledRows, compiledValue, type SqlContext } from '../data/compiled-read/declare.ts';
+import { type Aggregate, compiledObject, compiledRows, compiledValue } from '../data/compiled-read/declare.ts';
 import { BY_FEATURE, NEWEST_FIRST, OLDEST_FIRST } from '../data/ordering.ts';
 import { CUSTOMER_CURSOR } from '../data/pagination.ts';
 import { findOne, findPage } from '../data/reads.ts';
@@ -98,12 +98,6 @@ async function spentByCurrency(customerId: string, ctx: Context): Promise<Money[
   return groups.map((group) => ({ currency: group.currency as string, amount: group.amount as bigint }));
 }
 
-/** SQL of the currency totalSpent is in: the customer's own, or the only one it was charged in. */
-const spentCurrencySql = (sql: SqlContext) => {
-  const spent = sql.alias();
-  return `coalesce(${sql.column('currency')}, (SELECT min(${spent}.currency) FROM ${sql.groupBy(SPENT, spent)} HAVING count(*) = 1))`;
-};
-
 const CustomerStatsRef = builder.prismaObject('Customer', {
   variant: 'CustomerStats',
   description: "Aggregates over a customer's invoices and charges, computed when asked for.",
@@ -120,16 +114,16 @@ const CustomerStatsRef = builder.prismaObject('Customer', {
         const currency = customer.currency ?? (spent.length === 1 ? spent[0].currency : null);
         return spent.find((s) => s.currency === currency) ?? (currency ? { currency, amount: 0n } : null);
       },
+      // One row: the currency (the customer's own, or the only one charged) and what was spent in it.
       extensions: compiledObject({
-        when: (sql) => `${spentCurrencySql(sql)} IS NOT NULL`,
-        columns: (sql) => {
-          const spent = sql.alias();
-          const currency = spentCurrencySql(sql);
-          return {
-            currency,
-            amount: `coalesce((SELECT ${spent}.amount FROM ${sql.groupBy(SPENT, spent)} WHERE ${spent}.currency = ${currency}), 0)`,
-          };
+        from: (sql, alias) => {
+          const [spent, group] = [sql.alias(), sql.alias()];
+          return `(SELECT ${alias}_in.currency, coalesce(${group}.amounts[array_position(${group}.currencies, ${alias}_in.currency)], 0) AS amount
+            FROM (SELECT array_agg(${spent}.currency ORDER BY ${spent}.currency) AS currencies, array_agg(${spent}.amount ORDER BY ${spent}.currency) AS amounts
+                  FROM ${sql.groupBy(SPENT, spent)}) ${group},
+            LATERAL (SELECT coalesce(${sql.column('currency')}, CASE WHEN cardinality(${group}.currencies) = 1 THEN ${group}.currencies[1] END) AS currency) ${alias}_in) ${alias}`;
         },
+        when: (sql) => `${sql.column('currency')} IS NOT NULL`,
       }),
     }),
     totalSpentByCurrency: t.field({

@@ -77,13 +77,18 @@ type Source =
 
 class Statement {
   readonly params: ParamSource[] = [];
+  /** Whether PostgreSQL must plan it with each run's values (unprepared) rather than once. */
+  planWithValues = false;
   private aliases = 0;
   constructor(
     readonly schema: GraphQLSchema,
     readonly fragments: Record<string, FragmentDefinitionNode>,
     readonly variables: Record<string, unknown>,
   ) {}
-  readonly param: Param = (value, type) => this.placeholder({ value }, type);
+  readonly param: Param = (value, type, options) => {
+    if (options?.planWithValue) this.planWithValues = true;
+    return this.placeholder({ value }, type);
+  };
   placeholder(param: ParamSource, type: string): string {
     this.params.push(param);
     return `$${this.params.length + 2}::${type}`;
@@ -307,8 +312,16 @@ function declaredSql(
     case 'value':
       return serialize(definition.type, compiled.sql(context));
     case 'object': {
+      const type = objectTypeOf(definition.type);
+      if (compiled.from) {
+        const alias = statement.alias();
+        const row: Source = { kind: 'row', model: '', alias };
+        const object = objectJson(type, row, field.selectionSet, statement);
+        const when = compiled.when?.(sqlContext(row, context.args, statement));
+        return `(SELECT ${when ? `CASE WHEN ${when} THEN ${object} END` : object} FROM ${compiled.from(context, alias)})`;
+      }
       const inner: Source = compiled.columns ? { kind: 'values', columns: compiled.columns(context) } : source;
-      const object = objectJson(objectTypeOf(definition.type), inner, field.selectionSet, statement);
+      const object = objectJson(type, inner, field.selectionSet, statement);
       return compiled.when ? `CASE WHEN ${compiled.when(context)} THEN ${object} END` : object;
     }
     case 'rows': {
@@ -668,6 +681,8 @@ function rootSql(query: GraphQLObjectType, field: FieldNode, statement: Statemen
 export interface CompiledRead {
   sql: string;
   params: ParamSource[];
+  /** Send it unprepared, so that PostgreSQL plans it with the values (a search pattern), not once for all. */
+  planWithValues: boolean;
 }
 
 /** The variables that PARAMETER_ARGUMENTS of root fields use and nothing else uses, without a default. */
@@ -722,7 +737,7 @@ function compile(
     ]);
     // Only __typename: the executor answers without the database.
     if (pairs.every(([, value]) => value === `'${query.name}'`)) return undefined;
-    return { sql: `SELECT (${jsonObject(pairs)})::text AS body`, params: statement.params };
+    return { sql: `SELECT (${jsonObject(pairs)})::text AS body`, params: statement.params, planWithValues: statement.planWithValues };
   } catch {
     // Not compiled, or an argument the resolvers will refuse with their own error.
     return undefined;
@@ -742,7 +757,7 @@ export function compileRead(
   operationName: string | null | undefined,
   variables: Record<string, unknown>,
   tenant: Tenant,
-): { sql: string; params: unknown[] } | undefined {
+): { sql: string; params: unknown[]; planWithValues: boolean } | undefined {
   const operation = getOperationAST(document, operationName);
   if (operation?.operation !== 'query') return undefined;
   let compiled = plans.get(document);
@@ -761,7 +776,7 @@ export function compileRead(
   if (!plan) return undefined;
   try {
     const params = plan.params.map((param) => ('variable' in param ? param.read(variables[param.variable]) : param.value));
-    return { sql: plan.sql, params: [tenant.accountId, tenant.env, ...params] };
+    return { sql: plan.sql, params: [tenant.accountId, tenant.env, ...params], planWithValues: plan.planWithValues };
   } catch {
     // This request's value is one the statement cannot take: the resolvers answer (and refuse) it.
     return undefined;

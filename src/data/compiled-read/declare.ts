@@ -44,10 +44,16 @@ export type CompiledField =
   /** A scalar: its SQL value (serialized as the field's GraphQL type says). */
   | { kind: 'value'; sql: (sql: SqlContext) => string }
   /**
-   * An object made of named SQL values (or, without `columns`, of the parent's own columns),
-   * null where `when` is false.
+   * An object made of named SQL values (`columns`), or of the one row of a FROM item (`from`,
+   * aliased `alias`; `when` then reads its columns), or of the parent's own columns; null where
+   * `when` is false.
    */
-  | { kind: 'object'; when?: (sql: SqlContext) => string; columns?: (sql: SqlContext) => Record<string, string> }
+  | {
+      kind: 'object';
+      when?: (sql: SqlContext) => string;
+      columns?: (sql: SqlContext) => Record<string, string>;
+      from?: (sql: SqlContext, alias: string) => string;
+    }
   /** A list of objects, each a row of the FROM item `from` (aliased `alias`), in `orderBy`. */
   | { kind: 'rows'; rows: (sql: SqlContext, alias: string) => { from: string; orderBy: string } }
   /** The caller's row of `model` whose id the parent's `column` holds, or null. */

@@ -13,7 +13,12 @@ export class SqlValue {
   constructor(readonly sql: string) {}
 }
 
-export type Param = (value: unknown, type: string) => string;
+/**
+ * Adds a value as a statement parameter and answers its placeholder. `planWithValue` asks for the
+ * statement to be planned with this value rather than once for any: a pattern decides whether an
+ * index serves it.
+ */
+export type Param = (value: unknown, type: string, options?: { planWithValue?: boolean }) => string;
 
 type Where = Record<string, unknown>;
 
@@ -63,7 +68,8 @@ function scalarSql(model: string, name: string, column: string, filter: unknown,
       parts.push(`${column} = ANY(${param(operand, `${type}[]`)})`);
     } else if (operator === 'contains' || operator === 'startsWith' || operator === 'endsWith') {
       // As Prisma writes it: the operand is not escaped, its own % and _ stay wildcards.
-      const text = param(operand, 'text');
+      // The trigram indexes serve a pattern only when PostgreSQL plans the statement knowing it.
+      const text = param(operand, 'text', { planWithValue: true });
       const pattern = operator === 'contains' ? `'%' || ${text} || '%'` : operator === 'startsWith' ? `${text} || '%'` : `'%' || ${text}`;
       parts.push(`${column} ${insensitive ? 'ILIKE' : 'LIKE'} (${pattern})`);
     } else if (operator === 'path' && type === 'jsonb') {
