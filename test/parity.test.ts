@@ -311,6 +311,17 @@ describe('the compiled read answers as the resolvers do', () => {
     });
   });
 
+  it('a field added the idiomatic way (invoiceSettings: a column and a field) is compiled without touching the compiler', async () => {
+    const [id, unset] = customerIds;
+    const settings = { footer: 'Thank you', customFields: [{ name: 'PO', value: '42' }], defaultPaymentMethodId: 'pm_x' };
+    await t.prisma.customer.update({ where: { id }, data: { invoiceSettings: settings } });
+    const query = 'query($id: ID!) { customer(id: $id) { invoiceSettings { footer customFields { name value } defaultPaymentMethodId } } }';
+    const { compiled, asJson } = await bothWays(query, { id });
+    expect(asJson).toBe(true);
+    expect(compiled.data!.customer.invoiceSettings).toEqual(settings);
+    expect((await bothWays(query, { id: unset })).compiled.data!.customer.invoiceSettings).toBeNull();
+  });
+
   it("node, nodes and _entities of every type, another tenant's and unknown ids included", async () => {
     const fragments = `id __typename ... on Customer { name stats { invoiceCount } } ... on Invoice { number total { amount } }
       ... on PlanSubscription { planId } ... on Entity { externalId balances { featureId } } ... on Event { type }`;

@@ -71,6 +71,30 @@ const TaxIdRef = builder.objectRef<{ type: string; value: string }>('TaxId').imp
   }),
 });
 
+const InvoiceCustomFieldRef = builder.objectRef<{ name: string; value: string }>('InvoiceCustomField').implement({
+  description: 'A name and value printed on every invoice of the customer.',
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'The label, e.g. "PO number".' }),
+    value: t.exposeString('value', { description: 'What is printed beside it.' }),
+  }),
+});
+
+const InvoiceSettingsRef = builder
+  .objectRef<{ footer: string | null; customFields: { name: string; value: string }[]; defaultPaymentMethodId: string | null }>(
+    'InvoiceSettings',
+  )
+  .implement({
+    description: "How the customer's invoices are made (Stripe's invoice_settings).",
+    fields: (t) => ({
+      footer: t.exposeString('footer', { nullable: true, description: 'Text printed at the bottom of every invoice.' }),
+      customFields: t.expose('customFields', { type: [InvoiceCustomFieldRef], description: 'Name/value pairs printed on every invoice.' }),
+      defaultPaymentMethodId: t.exposeString('defaultPaymentMethodId', {
+        nullable: true,
+        description: "The payment method (`pm_…`) invoices are charged to, instead of the customer's default one.",
+      }),
+    }),
+  });
+
 const MetadataEntryRef = builder.objectRef<{ key: string; value: string }>('MetadataEntry').implement({
   description: 'One key/value pair of metadata.',
   fields: (t) => ({
@@ -208,6 +232,11 @@ export const CustomerRef = builder.prismaObject('Customer', {
     fingerprint: t.exposeString('fingerprint', { nullable: true, description: 'Device fingerprint, to spot repeat trials (Autumn).' }),
     stripeId: t.exposeString('stripeId', { nullable: true, description: 'The matching Stripe customer id, `cus_…` in Stripe.' }),
     sendEmailReceipts: t.exposeBoolean('sendEmailReceipts', { description: 'Whether receipts are emailed.' }),
+    invoiceSettings: exposeJson(t, 'invoiceSettings', {
+      type: InvoiceSettingsRef,
+      nullable: true,
+      description: "How the customer's invoices are made: footer, custom fields, default payment method; null until set.",
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the customer was created.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the customer last changed.' }),
     deleted: t.boolean({
