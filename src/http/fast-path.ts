@@ -1,63 +1,38 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { type DocumentNode, type ExecutionResult, getOperationAST } from 'graphql';
-import { processRegularResult } from 'graphql-yoga';
+import type { ExecutionResult } from 'graphql';
+import { type GraphQLParams, isAsyncIterable, processRegularResult } from 'graphql-yoga';
 import type { App } from './app.ts';
 
-interface QueryParams {
-  query: string;
-  variables?: Record<string, unknown> | null;
-  operationName?: string | null;
-  extensions?: Record<string, unknown> | null;
-}
-
-const PARAM_NAMES = new Set(['query', 'variables', 'operationName', 'extensions']);
-
-const isObjectOrAbsent = (value: unknown) => value == null || (typeof value === 'object' && !Array.isArray(value));
-
-/** The body's GraphQL parameters, or undefined where Yoga would refuse the body or read it otherwise. */
-function queryParams(body: Buffer): QueryParams | undefined {
-  if (!isUtf8(body)) return undefined;
-  let params: unknown;
-  try {
-    params = JSON.parse(body.toString());
-  } catch {
-    return undefined;
-  }
-  if (!params || typeof params !== 'object' || Array.isArray(params)) return undefined;
-  const fields = params as Record<string, unknown>;
-  for (const name in fields) if (!PARAM_NAMES.has(name) && fields[name] != null) return undefined;
-  const { query, variables, operationName, extensions } = fields;
-  if (typeof query !== 'string' || !isObjectOrAbsent(variables) || !isObjectOrAbsent(extensions)) return undefined;
-  if (operationName != null && typeof operationName !== 'string') return undefined;
-  return fields as unknown as QueryParams;
-}
-
-const JSON_MEDIA_TYPES = ['application/graphql-response+json', 'application/json'];
-const answeredMediaTypes = new Map<string, string | undefined>();
+const JSON_MEDIA_TYPES = new Set(['application/json', 'application/graphql-response+json']);
 
 /**
- * The media type Yoga answers a query's result with for this Accept header: the last match, as
- * its result processors pick it, walking the header's types from the end. Undefined where Yoga
- * would answer with none of the two (an event stream, 406).
+ * The media type Yoga answers a result with for an Accept header, learned by asking Yoga itself
+ * once per header (with a document that does not parse, so nothing runs); undefined for what is
+ * not one of the two JSON types (an event stream, multipart, a 406).
  */
-function answeredMediaType(accept = '*/*'): string | undefined {
-  if (answeredMediaTypes.has(accept)) return answeredMediaTypes.get(accept);
-  let answered: string | undefined;
-  for (const asked of accept.replace(/\s/g, '').toLowerCase().split(',').reverse()) {
-    const [type, ...parameters] = asked.split(';');
-    if ((parameters.find((parameter) => parameter.includes('charset=')) ?? 'charset=utf-8') !== 'charset=utf-8') continue;
-    const [askedMain, askedSub] = type.split('/');
-    for (const offered of JSON_MEDIA_TYPES) {
-      const [main, sub] = offered.split('/');
-      if ((askedMain === '*' || askedMain === main) && (askedSub === '*' || askedSub === sub)) answered = offered;
-    }
-  }
-  // Clients send a handful of distinct headers; a flood of made-up ones must not grow the map.
-  if (answeredMediaTypes.size >= 100) answeredMediaTypes.clear();
-  answeredMediaTypes.set(accept, answered);
-  return answered;
+function answeredMediaTypes(app: App): (accept: string) => Promise<string | undefined> | string | undefined {
+  const learned = new Map<string, Promise<string | undefined> | string | undefined>();
+  return (accept) => {
+    if (learned.has(accept)) return learned.get(accept);
+    // Clients send a handful of distinct headers; a flood of made-up ones must not grow the map.
+    if (learned.size >= 100) learned.clear();
+    const asking = (async () => {
+      const response = await app.fetch(`http://localhost${app.graphqlEndpoint}`, {
+        method: 'POST',
+        headers: { accept, 'content-type': 'application/json' },
+        body: '{"query":"{"}',
+      });
+      await response.arrayBuffer();
+      const type = response.headers.get('content-type')?.split(';')[0];
+      const answered = type && JSON_MEDIA_TYPES.has(type) ? type : undefined;
+      learned.set(accept, answered);
+      return answered;
+    })();
+    learned.set(accept, asking);
+    return asking;
+  };
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -69,41 +44,15 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-/**
- * Runs a query through Yoga's own enveloped pipeline (parser and validation caches, every
- * plugin, the context with its API key check, the executor) and answers with Yoga's own rendering
- * of the result. False, having written nothing, for whatever Yoga must answer itself: a body or
- * an operation it reads otherwise, a mutation, or a query that fails before it runs.
- */
-async function answerQuery(app: App, req: IncomingMessage, res: ServerResponse, body: Buffer, mediaType: string): Promise<boolean> {
-  const params = queryParams(body);
-  if (!params) return false;
-  const enveloped = app.getEnveloped({ req, res, params, request: fetchRequest(app, req) });
-  let document: DocumentNode;
+/** The body as GraphQL parameters, or undefined where it is not one JSON object (Yoga reads or refuses it). */
+function paramsOf(body: Buffer): GraphQLParams | undefined {
+  if (!isUtf8(body)) return undefined;
   try {
-    document = enveloped.parse(params.query);
+    const params: unknown = JSON.parse(body.toString());
+    return params && typeof params === 'object' && !Array.isArray(params) ? (params as GraphQLParams) : undefined;
   } catch {
-    return false;
+    return undefined;
   }
-  if (getOperationAST(document, params.operationName)?.operation !== 'query') return false;
-  if (enveloped.validate(enveloped.schema, document).length > 0) return false;
-  let result: ExecutionResult;
-  try {
-    const contextValue = await enveloped.contextFactory();
-    const { schema } = enveloped;
-    result = (await enveloped.execute({
-      schema,
-      document,
-      contextValue,
-      variableValues: params.variables,
-      operationName: params.operationName,
-    })) as ExecutionResult;
-  } catch {
-    // Nothing was written, and a query changes nothing: Yoga runs it again and answers its error.
-    return false;
-  }
-  await writeResult(app, res, result, mediaType);
-  return true;
 }
 
 // One signal per connection, aborted when it closes: a request's client is gone when its
@@ -133,38 +82,65 @@ function fetchRequest(app: App, req: IncomingMessage): Request {
 }
 
 /**
- * Writes Yoga's answer to the result, as processRegularResult renders it; without building its
- * Response when the result holds nothing that changes the status or headers.
+ * Runs the parameters through Yoga's own operation pipeline (`getResultForParams`: its parameter
+ * checks, every plugin, the context with its API key check, the executor) and writes the result
+ * as Yoga renders it. False, having written nothing, where Yoga must answer itself: parameters
+ * its checks refuse (before anything runs), or a streamed result (Yoga may answer it as a stream).
  */
-async function writeResult(app: App, res: ServerResponse, result: ExecutionResult, mediaType: string): Promise<void> {
+async function answer(app: App, req: IncomingMessage, res: ServerResponse, params: GraphQLParams, mediaType: string): Promise<boolean> {
+  let result: ExecutionResult | AsyncIterable<ExecutionResult>;
+  try {
+    result = (await app.getResultForParams({ params, request: fetchRequest(app, req) }, { req, res })) as typeof result;
+  } catch {
+    return false;
+  }
+  if (isAsyncIterable(result)) {
+    await result[Symbol.asyncIterator]().return?.();
+    return false;
+  }
   if (!result.errors?.length && !result.extensions?.http) {
-    const body = ((result as { stringify?: typeof JSON.stringify }).stringify ?? JSON.stringify)(result);
-    res.writeHead(200, { 'Content-Type': `${mediaType}; charset=utf-8`, 'content-length': Buffer.byteLength(body) }).end(body);
-    return;
+    // Yoga renders every such result with the same status and headers: learned from it once per media type.
+    const { status, headers } = successfulAnswer(app, mediaType);
+    const body = JSON.stringify(result);
+    res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) }).end(body);
+    return true;
   }
   const response = processRegularResult(result, app.fetchAPI, mediaType);
   const body = await response.text();
   res.writeHead(response.status, Object.fromEntries(response.headers)).end(body);
+  return true;
+}
+
+const successfulAnswers = new Map<string, { status: number; headers: Record<string, string> }>();
+
+function successfulAnswer(app: App, mediaType: string) {
+  let answer = successfulAnswers.get(mediaType);
+  if (!answer) {
+    const response = processRegularResult({ data: {} }, app.fetchAPI, mediaType);
+    const headers = [...response.headers].filter(([name]) => name.toLowerCase() !== 'content-length');
+    answer = { status: response.status, headers: Object.fromEntries(headers) };
+    successfulAnswers.set(mediaType, answer);
+  }
+  return answer;
 }
 
 /**
  * Yoga turns every request into a Fetch Request and Response and runs its hooks through chains of
  * promises: for `{ __typename }` that was most of the server's CPU (BENCHMARKS.md, item 19). The
- * commonest request, a query POSTed as JSON by a server (no Origin header, so no CORS), is
- * answered here by `answerQuery`. Everything else goes on to Yoga, with the body already read
- * when it was, and Yoga answers it as before.
+ * commonest request, JSON POSTed by a server (no Origin header, so no CORS), goes straight to
+ * Yoga's operation pipeline (`answer`). Everything else goes on to Yoga whole, with the body
+ * already read when it was.
  */
-export function queryFastPath(app: App) {
+export function operationFastPath(app: App) {
   const { maxBodyBytes } = app.limits;
+  const mediaTypeFor = answeredMediaTypes(app);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const { headers } = req;
     const length = headers['content-length'];
-    const mediaType = answeredMediaType(headers.accept);
     const eligible =
       req.method === 'POST' &&
       req.url === app.graphqlEndpoint &&
       headers.origin === undefined &&
-      mediaType !== undefined &&
       /^application\/json(;\s*charset=utf-8)?$/i.test(headers['content-type'] ?? '') &&
       length !== undefined &&
       /^[1-9]\d*$/.test(length) &&
@@ -177,7 +153,10 @@ export function queryFastPath(app: App) {
     } catch {
       return; // The client went away while sending.
     }
-    if (await answerQuery(app, req, res, body, mediaType)) return;
+    const params = paramsOf(body);
+    const known = params && mediaTypeFor(headers.accept ?? '*/*');
+    const mediaType = known instanceof Promise ? await known : known;
+    if (params && mediaType && (await answer(app, req, res, params, mediaType))) return;
     // Yoga's Node adapter reads a body found here instead of the stream, which is spent.
     Object.assign(req, { body });
     return app(req, res);

@@ -4,7 +4,7 @@ import type { Database } from '../data/database.ts';
 import { pendingMigrations } from '../data/migrate.ts';
 import { ERROR_CATALOGUE } from '../domain/errors.ts';
 import type { App } from './app.ts';
-import { queryFastPath } from './fast-path.ts';
+import { operationFastPath } from './fast-path.ts';
 
 async function databaseReady(db: Database): Promise<{ ready: boolean; reason?: string }> {
   try {
@@ -69,7 +69,7 @@ const INVALID_HOST = JSON.stringify({
  * HTTP limits of `app.limits`.
  */
 export function createHttpServer(app: App, db: Database): Server {
-  const graphql = queryFastPath(app);
+  const graphql = operationFastPath(app);
   const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections, maxBodyBytes } = app.limits;
   const server = createServer(
     {
