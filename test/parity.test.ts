@@ -322,6 +322,19 @@ describe('the compiled read answers as the resolvers do', () => {
     expect((await bothWays(query, { id: unset })).compiled.data!.customer.invoiceSettings).toBeNull();
   });
 
+  it("a mutation's payload selected past its columns is read as a query of it is, in one statement after the write", async () => {
+    const id = customerIds.find((customerId) => !deletedIds.includes(customerId))!;
+    const mutation = `mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { customer { ${EVERY_FIELD} } userErrors { code } } }`;
+    const before = t.statements.length;
+    const written = await t.request(mutation, { input: { id, name: 'Renamed by the parity test' } });
+    expect(answeredAsJson(t.statements.length - 1)).toBe(true);
+    expect(t.statements.slice(before, -1).some((statement) => statement.endsWith('AS body'))).toBe(false);
+    const read = await t.request(`query($id: ID!) { customer(id: $id) { ${EVERY_FIELD} } }`, { id }, { via: 'resolvers' });
+    expect(written.errors).toBeUndefined();
+    expect(written.data!.updateCustomer.customer).toEqual(read.data!.customer);
+    expect(read.data!.customer.name).toBe('Renamed by the parity test');
+  });
+
   it("node, nodes and _entities of every type, another tenant's and unknown ids included", async () => {
     const fragments = `id __typename ... on Customer { name stats { invoiceCount } } ... on Invoice { number total { amount } }
       ... on PlanSubscription { planId } ... on Entity { externalId balances { featureId } } ... on Event { type }`;

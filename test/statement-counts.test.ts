@@ -14,6 +14,7 @@ import {
 import { newId } from '../src/domain/ids.ts';
 import type { Prisma } from '../src/generated/prisma/client.ts';
 import { createTestApp, type ReadPath, type TestApp } from './helpers.ts';
+import { EVERY_FIELD } from './queries.ts';
 
 const CUSTOMERS = 100;
 
@@ -214,5 +215,11 @@ describe('SQL statements per write', () => {
     const input = { name: 'New customer', email: 'new.customer@example.com' };
     // The customer, its event and COMMIT (Prisma reports no query event for BEGIN).
     expect(await statementsOf(CREATE_CUSTOMER, { input })).toBe(3);
+  });
+
+  it('a payload selected past its columns: one statement more, however much it selects', async () => {
+    const mutation = `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { ${EVERY_FIELD} } userErrors { code } } }`;
+    expect(await statementsOf(mutation, { input: { email: 'payload.compiled@example.com' } })).toBe(4);
+    expect(await statementsOf(mutation, { input: { email: 'payload.resolved@example.com' } }, 'resolvers')).toBe(6);
   });
 });

@@ -1,27 +1,86 @@
+import { type ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { compileRead } from '../data/compiled-read/compiler.ts';
+import { PAYLOAD_ID_VARIABLE, type PayloadRead, payloadPlan } from '../data/compiled-read/payloads.ts';
 import type { Database } from '../data/database.ts';
 import type { Context } from '../resolvers/context.ts';
 
+type Compiled = NonNullable<ReturnType<typeof compileRead>>;
+
 /**
  * Answers a query with the compiled read (src/data/compiled-read): one statement that PostgreSQL
- * answers with the response's JSON. Any other operation, one the compiler leaves to the
- * resolvers, or a failed statement goes to the executor set before this plugin.
+ * answers with the response's JSON. A mutation runs through the resolvers, and the objects of its
+ * payload (`createCustomer { customer { … } }`) are then read the same way, one statement each.
+ * Any other operation, one the compiler leaves to the resolvers, or a failed statement goes to
+ * the executor set before this plugin.
  */
 export function compiledRead(db: Pick<Database, 'read'>): Plugin<Context> {
+  const run = async (compiled: Compiled) => {
+    const [{ body }] = await db.read<{ body: string }>(compiled.sql, compiled.params, { prepared: !compiled.planWithValues });
+    return JSON.parse(body) as Record<string, unknown>;
+  };
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
-      const compiled = compileRead(args.schema, args.document, args.operationName, args.variableValues ?? {}, args.contextValue.caller);
-      if (!compiled) return;
+      const { schema, document, operationName, contextValue } = args;
+      const variables = args.variableValues ?? {};
+      const compiled = compileRead(schema, document, operationName, variables, contextValue.caller);
+      if (compiled) {
+        setExecuteFn(async (executeArgs) => {
+          let data: Record<string, unknown>;
+          try {
+            data = await run(compiled);
+          } catch {
+            return executeFn(executeArgs);
+          }
+          return { data };
+        });
+        return;
+      }
+      const payloads = payloadPlan(schema, document, operationName);
+      const readFor = (read: PayloadRead, id: string) =>
+        compileRead(schema, read.query, undefined, { ...variables, [PAYLOAD_ID_VARIABLE]: id }, contextValue.caller);
+      if (!payloads?.reads.every((read) => readFor(read, ''))) return;
       setExecuteFn(async (executeArgs) => {
-        let body: string;
-        try {
-          [{ body }] = await db.read<{ body: string }>(compiled.sql, compiled.params, { prepared: !compiled.planWithValues });
-        } catch {
-          return executeFn(executeArgs);
+        const result = (await executeFn({ ...executeArgs, document: payloads.mutation })) as ExecutionResult;
+        for (const read of payloads.reads) {
+          const [mutationKey, objectKey] = read.path;
+          const payload = result.data?.[mutationKey] as Record<string, { id?: string } | null> | null | undefined;
+          const id = payload?.[objectKey]?.id;
+          if (!payload || typeof id !== 'string') continue;
+          try {
+            payload[objectKey] = (await run(readFor(read, id)!)).node as { id: string };
+          } catch {
+            const resolved = resolvedPayloadObject(
+              (await executeFn({
+                ...executeArgs,
+                document: read.query,
+                operationName: undefined,
+                variableValues: { ...executeArgs.variableValues, [PAYLOAD_ID_VARIABLE]: id },
+              })) as ExecutionResult<{ node: { id: string } | null }>,
+              read,
+            );
+            payload[objectKey] = resolved.object;
+            if (resolved.errors.length) result.errors = [...(result.errors ?? []), ...resolved.errors];
+          }
         }
-        return { data: JSON.parse(body) };
+        return result;
       });
     },
   };
+}
+
+/** The payload object as the resolvers read it, its errors placed where it stands in the mutation's answer. */
+function resolvedPayloadObject(result: ExecutionResult<{ node: { id: string } | null }>, read: PayloadRead) {
+  const errors = (result.errors ?? []).map(
+    (error) =>
+      new GraphQLError(error.message, {
+        nodes: error.nodes,
+        source: error.source,
+        positions: error.positions,
+        path: error.path ? [...read.path, ...error.path.slice(1)] : undefined,
+        originalError: error.originalError,
+        extensions: error.extensions,
+      }),
+  );
+  return { object: result.data?.node ?? null, errors };
 }
