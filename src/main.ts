@@ -8,6 +8,7 @@ import { migrateDatabase } from './data/migrate.ts';
 import { DEMO_CUSTOMER_COUNT, seedDemo } from './demo/seed.ts';
 import { createApp } from './http/app.ts';
 import { createHttpServer, shutdown } from './http/server.ts';
+import { scheduleDueWork } from './resolvers/schedules.ts';
 
 const config = loadConfig();
 const limits = limitsFromEnv();
@@ -36,6 +37,11 @@ function urlHost(host: string | undefined): string {
 }
 
 const app = createApp({ db, graphiqlApiKey, limits });
+// Reads and meters see a balance reset as soon as it is due; this stores resets, and ends the
+// subscriptions set to end at their period end, once a minute.
+scheduleDueWork(db.prisma, 60_000, (error) =>
+  console.error('Due work failed:', (error as { code?: string })?.code ?? (error instanceof Error ? error.name : 'unknown')),
+);
 const server = createHttpServer(app, db);
 server.listen(config.port, config.host, () => {
   const address = server.address();

@@ -8,6 +8,10 @@ const CREATE = 'mutation($input: CreateCustomerInput!) { createCustomer(input: $
 const UPDATE =
   'mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { customer { id version metadata } userErrors { code } } }';
 const DELETE = 'mutation($input: DeleteCustomerInput!) { deleteCustomer(input: $input) { deletedCustomerId userErrors { code } } }';
+const CREATE_PLAN = 'mutation($input: CreatePlanInput!) { createPlan(input: $input) { plan { id } userErrors { code } } }';
+const ATTACH = 'mutation($input: AttachPlanInput!) { attachPlan(input: $input) { subscription { id } userErrors { code } } }';
+const TRACK = 'mutation($input: TrackUsageInput!) { trackUsage(input: $input) { balance { usage } userErrors { code } } }';
+const CREATE_ENTITY = 'mutation($input: CreateEntityInput!) { createEntity(input: $input) { entity { id } userErrors { code } } }';
 
 describe('optimistic concurrency: a stale expectedVersion is VERSION_CONFLICT and writes nothing', () => {
   let t: TestApp;
@@ -206,5 +210,52 @@ if (onPostgres)
         lostWrites: 0,
         doubledWrites: 0,
       });
+    });
+
+    it('200 trackUsage of 1 against a balance of 100 without overage: usage exactly 100, 100 refused, 100 events', async () => {
+      const created = await post(servers[0].origin, account.testKey, CREATE, { input: { name: 'Metered' } });
+      const customerId = created.data.createCustomer.customer.id;
+      const plan = await post(servers[0].origin, account.testKey, CREATE_PLAN, {
+        input: { id: 'metered', name: 'Metered', features: [{ featureId: 'api_calls', included: '100', interval: 'MONTH' }] },
+      });
+      expect(plan.data.createPlan.userErrors).toEqual([]);
+      const attached = await post(servers[1].origin, account.testKey, ATTACH, { input: { customerId, planId: 'metered' } });
+      expect(attached.data.attachPlan.userErrors).toEqual([]);
+      const answers = await concurrently(200, () => ({ query: TRACK, variables: { input: { customerId, featureId: 'api_calls' } } }));
+      const outcome = codes(answers, 'trackUsage');
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+      expect({ ok: count(outcome, 'ok'), refused: count(outcome, 'INSUFFICIENT_BALANCE') }).toEqual({ ok: 100, refused: 100 });
+      const balance = await prisma().balance.findFirstOrThrow({ where: { customerId, featureId: 'api_calls' } });
+      expect(balance.usage).toBe(100n);
+      expect(await prisma().event.count({ where: { customerId, type: 'USAGE_TRACKED' } })).toBe(100);
+      // Every success answered a distinct usage: 1..100, each once.
+      const usages = answers.flatMap((a) => (a.data.trackUsage.balance ? [Number(a.data.trackUsage.balance.usage)] : []));
+      expect(usages.sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+      recordTrust({
+        attack: 'Metering: 200 trackUsage of 1 against 100 left, no overage, 2 processes',
+        tries: 200,
+        outcome: '100 metered, 100 × INSUFFICIENT_BALANCE, usage 100',
+        rowsChanged: '1 balance + 100 events',
+        lostWrites: 0,
+        doubledWrites: 0,
+      });
+    });
+
+    it('30 seats asked for 10 left: 10 entities, 20 INSUFFICIENT_BALANCE', async () => {
+      const created = await post(servers[0].origin, account.testKey, CREATE, { input: { name: 'Seated' } });
+      const customerId = created.data.createCustomer.customer.id;
+      await post(servers[0].origin, account.testKey, CREATE_PLAN, {
+        input: { id: 'seats10', name: 'Ten seats', features: [{ featureId: 'seats', included: '10', interval: 'ONE_OFF' }] },
+      });
+      await post(servers[1].origin, account.testKey, ATTACH, { input: { customerId, planId: 'seats10' } });
+      const answers = await concurrently(30, (i) => ({
+        query: CREATE_ENTITY,
+        variables: { input: { customerId, externalId: `seat_${i}`, featureId: 'seats' } },
+      }));
+      const outcome = codes(answers, 'createEntity');
+      expect({ ok: count(outcome, 'ok'), refused: count(outcome, 'INSUFFICIENT_BALANCE') }).toEqual({ ok: 10, refused: 20 });
+      expect(await prisma().entity.count({ where: { customerId } })).toBe(10);
+      const seats = await prisma().balance.findFirstOrThrow({ where: { customerId, featureId: 'seats', entityId: null } });
+      expect(seats.usage).toBe(10n);
     });
   });

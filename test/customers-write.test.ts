@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readMigrations } from '../src/data/migrate.ts';
 import { newId } from '../src/domain/ids.ts';
 import { createTestApp, type TestApp } from './helpers.ts';
 
@@ -64,7 +65,7 @@ describe('createCustomer', () => {
       name: 'Ada Lovelace',
       email: 'ada@example.com',
       currency: 'GBP',
-      locale: 'en_GB',
+      locale: 'en-GB',
       metadata: { plan: 'pro', source: 'web' },
       address: { line1: '1 Main St', city: 'London', country: 'GB' },
       shipping: { name: 'Ada', address: { city: 'London' } },
@@ -106,8 +107,9 @@ describe('createCustomer', () => {
     ['country length', { address: { country: 'USA' } }, ['input', 'address', 'country'], 'INVALID', /ISO 3166-1 alpha-2/],
     ['address line length', { address: { line1: 'x'.repeat(201) } }, ['input', 'address', 'line1'], 'TOO_LONG', /at most 200/],
     ['currency', { currency: 'XYZ' }, ['input', 'currency'], 'INVALID', /ISO 4217/],
-    ['locale', { locale: 'english' }, ['input', 'locale'], 'INVALID', /like en_US/],
-    ['preferred locale', { preferredLocales: ['en_US', 'fr'] }, ['input', 'preferredLocales', '1'], 'INVALID', /like en_US/],
+    ['locale', { locale: 'en__US' }, ['input', 'locale'], 'INVALID', /locale must be a locale like en or fr-FR/],
+    ['locale length', { locale: 'en-US-u-nu-thai' }, ['input', 'locale'], 'TOO_LONG', /at most 10/],
+    ['preferred locale', { preferredLocales: ['en_US', 'fr FR'] }, ['input', 'preferredLocales', '1'], 'INVALID', /like en or fr-FR/],
     ['invoicePrefix too short', { invoicePrefix: 'AB' }, ['input', 'invoicePrefix'], 'INVALID', /3 to 12 uppercase/],
     ['invoicePrefix lowercase', { invoicePrefix: 'abc' }, ['input', 'invoicePrefix'], 'INVALID', /3 to 12 uppercase/],
     ['invoicePrefix too long', { invoicePrefix: 'ABCDEFGHIJKLM' }, ['input', 'invoicePrefix'], 'TOO_LONG', /at most 12/],
@@ -274,6 +276,239 @@ describe('updateCustomer', () => {
     expect(stale.userErrors[0]).toMatchObject({ code: 'VERSION_CONFLICT', field: ['input', 'expectedVersion'] });
     const reread = await t.request('query($id: ID!) { customer(id: $id) { name version } }', { id: customer.id });
     expect(reread.data!.customer).toEqual({ name: 'v2', version: 2 });
+  });
+});
+
+const ADDRESSES = `mutation Update($input: UpdateCustomerInput!) {
+  updateCustomer(input: $input) {
+    customer { version address { line1 line2 city state postalCode country } shipping { name phone address { line1 line2 city state postalCode country } } }
+    userErrors { field message code }
+  }
+}`;
+const FULL_ADDRESS = { line1: '1 Rue de Rivoli', line2: 'Bât. B', city: 'Paris', state: 'IDF', postalCode: '75001', country: 'FR' };
+
+async function updateAddresses(input: Record<string, unknown>) {
+  const res = await t.request(ADDRESSES, { input });
+  expect(res.errors).toBeUndefined();
+  return res.data!.updateCustomer;
+}
+
+async function stored(id: string) {
+  return t.prisma.customer.findUniqueOrThrow({ where: { id } });
+}
+
+describe('updateCustomer merges addresses', () => {
+  it('keeps the lines left out, replaces those given, clears those given as null', async () => {
+    const { customer } = await create({ address: FULL_ADDRESS });
+    const moved = await updateAddresses({ id: customer.id, address: { city: 'Lyon', postalCode: '69001' } });
+    expect(moved.userErrors).toEqual([]);
+    expect(moved.customer.address).toEqual({ ...FULL_ADDRESS, city: 'Lyon', postalCode: '69001' });
+    const cleared = await updateAddresses({ id: customer.id, address: { line2: null, country: 'fr' } });
+    expect(cleared.customer.address).toEqual({ ...FULL_ADDRESS, city: 'Lyon', postalCode: '69001', line2: null });
+    expect((await stored(customer.id)).address).toEqual({ ...FULL_ADDRESS, city: 'Lyon', postalCode: '69001', line2: null });
+  });
+
+  it('records the whole address before and after in the event', async () => {
+    const { customer } = await create({ address: FULL_ADDRESS });
+    await update({ id: customer.id, address: { city: 'Lyon' } });
+    const [latest] = (await t.request(EVENTS, { id: customer.id })).data!.customer.events.edges;
+    expect(latest.node.data).toEqual({ changes: { address: { before: FULL_ADDRESS, after: { ...FULL_ADDRESS, city: 'Lyon' } } } });
+  });
+
+  it('writes no event and keeps the version when the merge changes nothing', async () => {
+    const { customer } = await create({ address: FULL_ADDRESS, shipping: { name: 'Ada', address: FULL_ADDRESS } });
+    const same = await updateAddresses({ id: customer.id, address: { city: 'Paris' }, shipping: { address: { country: 'FR' } } });
+    expect(same.customer.version).toBe(1);
+    expect((await t.request(EVENTS, { id: customer.id })).data!.customer.events.totalCount).toBe(1);
+  });
+
+  it('stores an address left without any line as null, and address: null clears it', async () => {
+    const { customer } = await create({ address: { city: 'Paris', country: 'FR' } });
+    const emptied = await updateAddresses({ id: customer.id, address: { city: null, country: null } });
+    expect(emptied.customer.address).toBeNull();
+    expect((await stored(customer.id)).address).toBeNull();
+    await update({ id: customer.id, address: { city: 'Nice' } });
+    expect((await updateAddresses({ id: customer.id, address: null })).customer.address).toBeNull();
+    expect((await stored(customer.id)).address).toBeNull();
+    const { customer: blank } = await create({ address: {} });
+    expect(blank.address).toBeNull();
+    expect((await stored(blank.id)).address).toBeNull();
+  });
+
+  it('merges shipping: name and phone given replace, its address merges, shipping: null clears it', async () => {
+    const { customer } = await create({ shipping: { name: 'Ada', phone: '+33 1 23 45 67 89', address: FULL_ADDRESS } });
+    const renamed = await updateAddresses({ id: customer.id, shipping: { name: 'Ada L.', address: { line1: '2 Rue de Rivoli' } } });
+    expect(renamed.userErrors).toEqual([]);
+    expect(renamed.customer.shipping).toEqual({
+      name: 'Ada L.',
+      phone: '+33 1 23 45 67 89',
+      address: { ...FULL_ADDRESS, line1: '2 Rue de Rivoli' },
+    });
+    const noPhone = await updateAddresses({ id: customer.id, shipping: { phone: null } });
+    expect(noPhone.customer.shipping).toEqual({ name: 'Ada L.', phone: null, address: { ...FULL_ADDRESS, line1: '2 Rue de Rivoli' } });
+    expect((await updateAddresses({ id: customer.id, shipping: null })).customer.shipping).toBeNull();
+    expect((await stored(customer.id)).shipping).toBeNull();
+  });
+
+  it('refuses a shipping left without name or address (REQUIRED), writing nothing', async () => {
+    const { customer } = await create({ shipping: { name: 'Ada', address: FULL_ADDRESS } });
+    const before = await rowCounts();
+    for (const shipping of [
+      { name: null },
+      { name: '' },
+      { address: null },
+      { address: Object.fromEntries(Object.keys(FULL_ADDRESS).map((line) => [line, null])) },
+    ]) {
+      const { userErrors } = await updateAddresses({ id: customer.id, shipping });
+      expect(userErrors).toEqual([
+        {
+          field: ['input', 'shipping', 'name' in shipping ? 'name' : 'address'],
+          code: 'REQUIRED',
+          message: expect.stringMatching(/is required/),
+        },
+      ]);
+    }
+    expect(await rowCounts()).toEqual(before);
+    expect((await stored(customer.id)).shipping).toEqual({ name: 'Ada', phone: null, address: FULL_ADDRESS });
+
+    const { customer: bare } = await create({});
+    const { userErrors } = await updateAddresses({ id: bare.id, shipping: { phone: '+33 1 23 45 67 89' } });
+    expect(userErrors.map((e: any) => [e.field.join('.'), e.code])).toEqual([
+      ['input.shipping.name', 'REQUIRED'],
+      ['input.shipping.address', 'REQUIRED'],
+    ]);
+  });
+});
+
+describe('updateCustomer locks the currency once money is recorded in it', () => {
+  const CURRENCY =
+    'mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { customer { currency version } userErrors { field message code } } }';
+  const LOCKED = {
+    field: ['input', 'currency'],
+    code: 'CURRENCY_LOCKED',
+    message: 'currency cannot change once the customer has invoices, charges or a non-zero account balance',
+  };
+
+  async function changeCurrency(input: Record<string, unknown>) {
+    const res = await t.request(CURRENCY, { input });
+    expect(res.errors).toBeUndefined();
+    return res.data!.updateCustomer;
+  }
+
+  async function expectLocked(id: string, currency: string) {
+    const before = await rowCounts();
+    for (const change of ['USD', null]) {
+      expect(await changeCurrency({ id, currency: change, name: 'Not written' })).toEqual({ customer: null, userErrors: [LOCKED] });
+    }
+    expect(await rowCounts()).toEqual(before);
+    expect(await stored(id)).toMatchObject({ currency, name: null, version: 1 });
+  }
+
+  it('refuses a change once the customer has an invoice', async () => {
+    const { customer } = await create({ currency: 'EUR' });
+    await t.prisma.invoice.create({
+      data: { id: newId('Invoice'), customerId: customer.id, number: 'L-1', status: 'DRAFT', total: 0n, currency: 'EUR' },
+    });
+    await expectLocked(customer.id, 'EUR');
+  });
+
+  it('refuses a change once the customer has a charge', async () => {
+    const { customer } = await create({ currency: 'EUR' });
+    await t.prisma.charge.create({
+      data: { id: newId('Charge'), customerId: customer.id, amount: 100n, currency: 'EUR', status: 'FAILED' },
+    });
+    await expectLocked(customer.id, 'EUR');
+  });
+
+  it('refuses a change while the account balance is not zero, and allows it once it is', async () => {
+    const { customer } = await create({ currency: 'EUR', accountBalance: '-500' });
+    await expectLocked(customer.id, 'EUR');
+    expect((await changeCurrency({ id: customer.id, accountBalance: '0' })).userErrors).toEqual([]);
+    expect(await changeCurrency({ id: customer.id, currency: 'usd' })).toEqual({
+      customer: { currency: 'USD', version: 3 },
+      userErrors: [],
+    });
+  });
+
+  it('takes setting the currency it already has as no change', async () => {
+    const { customer } = await create({ currency: 'EUR', accountBalance: '100' });
+    expect(await changeCurrency({ id: customer.id, currency: 'eur' })).toEqual({
+      customer: { currency: 'EUR', version: 1 },
+      userErrors: [],
+    });
+  });
+
+  it('allows a change, or clearing it, when the customer has neither balance, invoices nor charges', async () => {
+    const { customer } = await create({ currency: 'EUR' });
+    expect(await changeCurrency({ id: customer.id, currency: 'GBP' })).toEqual({
+      customer: { currency: 'GBP', version: 2 },
+      userErrors: [],
+    });
+    const [latest] = (await t.request(EVENTS, { id: customer.id })).data!.customer.events.edges;
+    expect(latest.node.data).toEqual({ changes: { currency: { before: 'EUR', after: 'GBP' } } });
+    expect(await changeCurrency({ id: customer.id, currency: null })).toEqual({ customer: { currency: null, version: 3 }, userErrors: [] });
+  });
+
+  it('is reported with every other broken rule at once', async () => {
+    const { customer } = await create({ currency: 'EUR', accountBalance: '1', shipping: { name: 'Ada', address: { city: 'Paris' } } });
+    const before = await rowCounts();
+    const { userErrors } = await update({ id: customer.id, email: 'nope', currency: 'USD', shipping: { name: null } });
+    expect(userErrors.map((e: any) => [e.field.join('.'), e.code])).toEqual([
+      ['input.email', 'INVALID'],
+      ['input.shipping.name', 'REQUIRED'],
+      ['input.currency', 'CURRENCY_LOCKED'],
+    ]);
+    expect(await rowCounts()).toEqual(before);
+  });
+});
+
+describe('locales', () => {
+  const LOCALES = 'query($id: ID!) { customer(id: $id) { locale preferredLocales } }';
+
+  it("accepts Stripe's forms and stores each as its canonical BCP 47 tag", async () => {
+    const { customer, userErrors } = await create({
+      locale: 'fr_fr',
+      preferredLocales: ['en', 'fr-FR', 'fr_FR', 'FR-fr', 'zh-Hant-TW', 'es-419', 'EN', 'zh_hant_tw'],
+    });
+    expect(userErrors).toEqual([]);
+    const canonical = { locale: 'fr-FR', preferredLocales: ['en', 'fr-FR', 'fr-FR', 'fr-FR', 'zh-Hant-TW', 'es-419', 'en', 'zh-Hant-TW'] };
+    expect((await t.request(LOCALES, { id: customer.id })).data!.customer).toEqual(canonical);
+    expect(await stored(customer.id)).toMatchObject(canonical);
+    expect((await update({ id: customer.id, locale: 'EN' })).userErrors).toEqual([]);
+    expect((await stored(customer.id)).locale).toBe('en');
+  });
+
+  it('takes a locale in another form of the stored one as no change', async () => {
+    const { customer } = await create({ locale: 'de-DE', preferredLocales: ['de-DE'] });
+    expect((await update({ id: customer.id, locale: 'de_DE', preferredLocales: ['DE-de'] })).customer.version).toBe(1);
+  });
+
+  it('reports each refused locale, naming the rule', async () => {
+    const { customer } = await create({});
+    const { userErrors } = await update({ id: customer.id, locale: '_en', preferredLocales: ['en', 'en-', 'en-US-u-nu-thai'] });
+    expect(userErrors).toEqual([
+      { field: ['input', 'locale'], code: 'INVALID', message: 'input.locale must be a locale like en or fr-FR' },
+      { field: ['input', 'preferredLocales', '1'], code: 'INVALID', message: 'input.preferredLocales.1 must be a locale like en or fr-FR' },
+      { field: ['input', 'preferredLocales', '2'], code: 'TOO_LONG', message: expect.stringMatching(/at most 10 characters, got 15/) },
+    ]);
+  });
+
+  it('are rewritten from the underscore form by migration 20261206000100_locales_bcp47', async () => {
+    const ids = [newId('Customer'), newId('Customer')];
+    await t.prisma.customer.createMany({
+      data: [
+        { id: ids[0], accountId: t.merchant.accountId, env: 'TEST', locale: 'en_US', preferredLocales: ['en_US', 'fr', 'pt_BR'] },
+        { id: ids[1], accountId: t.merchant.accountId, env: 'TEST', locale: 'nl-NL', preferredLocales: [] },
+      ],
+    });
+    const migration = readMigrations().find((m) => m.name === '20261206000100_locales_bcp47')!;
+    const session = await t.db.openSession();
+    await session.exec(migration.sql).finally(() => session.release());
+    expect((await t.request(LOCALES, { id: ids[0] })).data!.customer).toEqual({
+      locale: 'en-US',
+      preferredLocales: ['en-US', 'fr', 'pt-BR'],
+    });
+    expect((await t.request(LOCALES, { id: ids[1] })).data!.customer).toEqual({ locale: 'nl-NL', preferredLocales: [] });
   });
 });
 

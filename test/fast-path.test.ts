@@ -187,7 +187,6 @@ describe('everything else is answered by Yoga, from the body already read', () =
     const answer = await send(sent);
     expect(answer.byYoga).toBe(true);
   });
-
 });
 
 describe('what Yoga is asked', () => {

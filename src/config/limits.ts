@@ -92,7 +92,13 @@ export const TEXT_LIMITS = {
   city: 200,
   state: 200,
   postalCode: 20,
+  /** The merchant's keys: feature, plan and referral programme ids. */
+  key: 64,
+  planName: 256,
 } as const;
+
+/** The billing verbs' numbers: units of a plan attached at once, trial days, plans per environment. */
+export const BILLING_LIMITS = { quantity: 10_000, trialDays: 730, plans: 1_000, featuresPerPlan: 100 } as const;
 
 /** Stripe's metadata rules: keys per object, and the length of a key and of a value. */
 export const METADATA_LIMITS = { keys: 50, keyLength: 40, valueLength: 500 } as const;

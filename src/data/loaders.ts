@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { type IdType, typeOfId } from '../domain/ids.ts';
-import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { Plan, PrismaClient } from '../generated/prisma/client.ts';
 import type { Aggregate } from './compiled-read/declare.ts';
 import { relationOf } from './datamodel.ts';
 import { scoped, type Tenant } from './tenant.ts';
@@ -69,9 +69,17 @@ export function createLoaders(prisma: PrismaClient, tenant: Tenant) {
     return loader;
   }
 
+  /** The caller's plans by their ids (the merchant's, e.g. "pro"): the plan a subscription names. */
+  const plan = new DataLoader<string, Plan | null>(async (ids) => {
+    const plans = await prisma.plan.findMany({ where: scoped('Plan', tenant, { id: { in: [...ids] } }) });
+    const found = new Map(plans.map((row) => [row.id, row]));
+    return ids.map((id) => found.get(id) ?? null);
+  });
+
   return {
     byId,
     groups,
+    plan,
     /** Any object by its prefixed id: the prefix names its model. */
     node(id: string): Promise<Row | null> {
       const type = typeOfId(id);

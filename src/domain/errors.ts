@@ -72,6 +72,16 @@ export const USER_ERROR_CATALOGUE = {
   INVOICE_PREFIX_TAKEN: 'Another customer of the account has this invoicePrefix.',
   VERSION_CONFLICT: "expectedVersion is not the object's current version: read it again and retry.",
   IDEMPOTENCY_KEY_REUSED: 'The Idempotency-Key was used in the last 24 hours with another operation or input.',
+  CURRENCY_LOCKED: 'currency cannot change once the customer has an invoice, a charge or a non-zero account balance.',
+  PLAN_ID_TAKEN: 'The account and environment already have a plan with this id (archived plans included).',
+  PLAN_ARCHIVED: 'The plan is archived: it stays on the subscriptions that have it but cannot be attached.',
+  ALREADY_ATTACHED: 'The plan is already active on this customer (or entity).',
+  TRIAL_ALREADY_USED: 'The customer already had a trial of this plan.',
+  ALREADY_CANCELED: 'The subscription is already canceled, or already set to end at its period end.',
+  NO_BALANCE: 'The customer (or entity) has no balance of this feature.',
+  INSUFFICIENT_BALANCE: 'What is left of the balance is less than asked for, and the balance allows no overage; nothing was deducted.',
+  SELF_REFERRAL: 'A customer cannot redeem its own referral code.',
+  ALREADY_REDEEMED: 'The customer already redeemed a code of this referral programme.',
 } as const;
 
 export type UserErrorCode = keyof typeof USER_ERROR_CATALOGUE;

@@ -14,6 +14,7 @@ export const ID_PREFIXES = {
   TrialUsed: 'trl',
   Reward: 'rwd',
   Referral: 'ref',
+  ReferralCode: 'rcd',
   PaymentMethod: 'pm',
   Event: 'evt',
 } as const;

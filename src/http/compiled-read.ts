@@ -1,7 +1,7 @@
 import { type ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { compileRead } from '../data/compiled-read/compiler.ts';
-import { PAYLOAD_ID_VARIABLE, type PayloadRead, payloadPlan } from '../data/compiled-read/payloads.ts';
+import { PAYLOAD_ID_VARIABLE, type PayloadRead, payloadPlan, WRITTEN_ID_KEY } from '../data/compiled-read/payloads.ts';
 import type { Database } from '../data/database.ts';
 import type { Context } from '../resolvers/context.ts';
 
@@ -44,11 +44,12 @@ export function compiledRead(db: Pick<Database, 'read'>): Plugin<Context> {
         const result = (await executeFn({ ...executeArgs, document: payloads.mutation })) as ExecutionResult;
         for (const read of payloads.reads) {
           const [mutationKey, objectKey] = read.path;
-          const payload = result.data?.[mutationKey] as Record<string, { id?: string } | null> | null | undefined;
-          const id = payload?.[objectKey]?.id;
-          if (!payload || typeof id !== 'string') continue;
+          const payload = result.data?.[mutationKey] as Record<string, Record<string, unknown> | null> | null | undefined;
+          const written = payload?.[objectKey];
+          const id = written?.[WRITTEN_ID_KEY];
+          if (!payload || !written || typeof id !== 'string') continue;
           try {
-            payload[objectKey] = (await run(readFor(read, id)!)).node as { id: string };
+            payload[objectKey] = merged(read, written, (await run(readFor(read, id)!)).node as Record<string, unknown> | null);
           } catch {
             const resolved = resolvedPayloadObject(
               (await executeFn({
@@ -56,10 +57,10 @@ export function compiledRead(db: Pick<Database, 'read'>): Plugin<Context> {
                 document: read.query,
                 operationName: undefined,
                 variableValues: { ...executeArgs.variableValues, [PAYLOAD_ID_VARIABLE]: id },
-              })) as ExecutionResult<{ node: { id: string } | null }>,
+              })) as ExecutionResult<{ node: Record<string, unknown> | null }>,
               read,
             );
-            payload[objectKey] = resolved.object;
+            payload[objectKey] = merged(read, written, resolved.object);
             if (resolved.errors.length) result.errors = [...(result.errors ?? []), ...resolved.errors];
           }
         }
@@ -69,8 +70,13 @@ export function compiledRead(db: Pick<Database, 'read'>): Plugin<Context> {
   };
 }
 
+/** Past the row, what the read found; the row's own fields as the mutation wrote them, so that no concurrent write shows through. */
+function merged(read: PayloadRead, written: Record<string, unknown>, found: Record<string, unknown> | null) {
+  return found && Object.fromEntries(Object.entries(found).map(([key, value]) => [key, read.rowKeys.includes(key) ? written[key] : value]));
+}
+
 /** The payload object as the resolvers read it, its errors placed where it stands in the mutation's answer. */
-function resolvedPayloadObject(result: ExecutionResult<{ node: { id: string } | null }>, read: PayloadRead) {
+function resolvedPayloadObject(result: ExecutionResult<{ node: Record<string, unknown> | null }>, read: PayloadRead) {
   const errors = (result.errors ?? []).map(
     (error) =>
       new GraphQLError(error.message, {

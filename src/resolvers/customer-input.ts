@@ -2,7 +2,7 @@ import { CountryCodeResolver, CurrencyResolver } from 'graphql-scalars';
 import { LIST_LIMITS, METADATA_LIMITS, TEXT_LIMITS } from '../config/limits.ts';
 import { BIGINT_RANGE, fitsBigint } from '../data/column-ranges.ts';
 import { type UserError, userError } from '../domain/errors.ts';
-import { Prisma, type TaxExempt } from '../generated/prisma/client.ts';
+import { type Customer, Prisma, type TaxExempt } from '../generated/prisma/client.ts';
 
 export interface AddressInput {
   line1?: string | null;
@@ -51,7 +51,6 @@ export interface CustomerFieldsInput {
 }
 
 const EMAIL = /^[^\s@"<>()[\]\\,;:]+@[^\s@"<>()[\]\\,;:]+\.[^\s@"<>()[\]\\,;:.]{2,}$/;
-const LOCALE = /^[a-z]{2,3}_[A-Z]{2}$/;
 const INVOICE_PREFIX = /^[A-Z0-9]{3,12}$/;
 const PHONE = /^\+?[0-9 ()./-]{3,30}$/;
 const EXTERNAL_ID = /^[^\s\p{Cc}]{1,256}$/u;
@@ -80,7 +79,6 @@ const STRING_RULES: Record<string, StringRule> = {
   description: { max: TEXT_LIMITS.description },
   companyName: { max: TEXT_LIMITS.companyName },
   taxId: { max: TEXT_LIMITS.taxId },
-  locale: { max: TEXT_LIMITS.locale, pattern: LOCALE, rule: 'must be a locale like en_US (language, underscore, country)' },
   invoicePrefix: {
     max: TEXT_LIMITS.invoicePrefix,
     pattern: INVOICE_PREFIX,
@@ -97,6 +95,30 @@ const ADDRESS_MAX = {
   state: TEXT_LIMITS.state,
   postalCode: TEXT_LIMITS.postalCode,
 } as const;
+
+/** The lines of an address, in the order it is stored. */
+const ADDRESS_LINES = [...(Object.keys(ADDRESS_MAX) as (keyof typeof ADDRESS_MAX)[]), 'country'] as const;
+
+type AddressLine = (typeof ADDRESS_LINES)[number];
+
+/** An address as stored: every line, null where there is none. */
+export type StoredAddress = Record<AddressLine, string | null>;
+
+export interface StoredShipping {
+  name: string | null;
+  phone: string | null;
+  address: StoredAddress | null;
+}
+
+/** The lines an input gives, checked: a value replaces the stored line, null clears it, a line left out stays. */
+export type AddressPatch = Partial<StoredAddress>;
+
+/** Shipping as an input gives it, checked; its address is a patch of the stored one, or null to clear it. */
+export interface ShippingPatch {
+  name?: string | null;
+  phone?: string | null;
+  address?: AddressPatch | null;
+}
 
 type FieldPath = string[];
 
@@ -139,25 +161,28 @@ class Validator {
     return code;
   }
 
-  address(path: FieldPath, input: AddressInput): Prisma.InputJsonObject {
-    const out: Record<string, string | null> = {};
-    for (const [key, max] of Object.entries(ADDRESS_MAX)) {
-      const value = input[key as keyof AddressInput];
-      out[key] = value == null ? null : this.string([...path, key], value, { max });
-    }
-    out.country = input.country == null ? null : this.country([...path, 'country'], input.country);
-    return out;
+  /** A locale in any of Stripe's forms (en, fr-FR, fr_FR, FR-fr, zh-Hant-TW, es-419), as its canonical BCP 47 tag. */
+  locale(path: FieldPath, value: string): string {
+    if (value.length > TEXT_LIMITS.locale) return this.string(path, value, { max: TEXT_LIMITS.locale });
+    const canonical = canonicalLocale(value);
+    if (canonical === undefined) this.errors.push(userError(path, 'INVALID', `${path.join('.')} must be a locale like en or fr-FR`));
+    return canonical ?? value;
   }
 
-  shipping(path: FieldPath, input: ShippingInput): Prisma.InputJsonObject {
-    if (!input.name) this.errors.push(userError([...path, 'name'], 'REQUIRED', `${path.join('.')}.name is required`));
-    if (!input.address) {
-      this.errors.push(userError([...path, 'address'], 'REQUIRED', `${path.join('.')}.address is required`));
+  address(path: FieldPath, input: AddressInput): AddressPatch {
+    const patch: AddressPatch = {};
+    for (const [key, max] of Object.entries(ADDRESS_MAX)) {
+      patch[key as AddressLine] = ifGiven(input[key as keyof AddressInput], (line) => this.string([...path, key], line, { max }));
     }
+    patch.country = ifGiven(input.country, (country) => this.country([...path, 'country'], country));
+    return patch;
+  }
+
+  shipping(path: FieldPath, input: ShippingInput): ShippingPatch {
     return {
-      name: input.name ? this.string([...path, 'name'], input.name, { max: TEXT_LIMITS.name }) : null,
-      phone: input.phone == null ? null : this.string([...path, 'phone'], input.phone, STRING_RULES.phone),
-      address: input.address ? this.address([...path, 'address'], input.address) : null,
+      name: ifGiven(input.name, (name) => this.string([...path, 'name'], name, { max: TEXT_LIMITS.name })),
+      phone: ifGiven(input.phone, (phone) => this.string([...path, 'phone'], phone, STRING_RULES.phone)),
+      address: ifGiven(input.address, (address) => this.address([...path, 'address'], address)),
     };
   }
 
@@ -190,6 +215,22 @@ class Validator {
       }
     }
     return patch;
+  }
+}
+
+/** A given value checked; null as given (it clears), undefined when left out (it stays). */
+function ifGiven<T, R>(value: T | null | undefined, check: (value: T) => R): R | null | undefined {
+  if (value === undefined) return undefined;
+  return value === null ? null : check(value);
+}
+
+/** The canonical BCP 47 form of a locale, "_" read as "-" (Stripe's fr_FR); undefined when it is not a locale. */
+function canonicalLocale(value: string): string | undefined {
+  try {
+    return Intl.getCanonicalLocales(value.replaceAll('_', '-'))[0];
+  } catch (error) {
+    if (error instanceof RangeError) return undefined;
+    throw error;
   }
 }
 
@@ -228,11 +269,64 @@ export function mergeMetadata(current: Record<string, string>, patch: MetadataPa
   return merged;
 }
 
+/** A value as a patch leaves it: the one given, or the stored one where it is left out. */
+function patched<T>(given: T | undefined, stored: T): T {
+  return given === undefined ? stored : given;
+}
+
+/** Applies an address patch to a stored address (null on create); an address left without a line is null. */
+export function mergeAddress(current: StoredAddress | null, patch: AddressPatch): StoredAddress | null {
+  const merged = Object.fromEntries(ADDRESS_LINES.map((line) => [line, patched(patch[line], current?.[line] ?? null)]));
+  return Object.values(merged).every((value) => value === null) ? null : (merged as StoredAddress);
+}
+
+/** Applies a shipping patch to stored shipping (null on create); the result must still have a name and an address. */
+export function mergeShipping(current: StoredShipping | null, patch: ShippingPatch, errors: UserError[]): StoredShipping {
+  const stored = current?.address ?? null;
+  const merged: StoredShipping = {
+    name: patched(patch.name, current?.name ?? null),
+    phone: patched(patch.phone, current?.phone ?? null),
+    address: patch.address ? mergeAddress(stored, patch.address) : patched(patch.address, stored),
+  };
+  if (!merged.name) errors.push(userError(['input', 'shipping', 'name'], 'REQUIRED', 'input.shipping.name is required'));
+  if (!merged.address) errors.push(userError(['input', 'shipping', 'address'], 'REQUIRED', 'input.shipping.address is required'));
+  return merged;
+}
+
 export interface CheckedCustomerFields {
   data: Prisma.CustomerUncheckedUpdateInput;
   /** The metadata change: a patch to merge, or null to remove every key; undefined when not given. */
   metadata?: MetadataPatch | null;
+  /** The address change: a patch to merge, or null to clear it; undefined when not given. */
+  address?: AddressPatch | null;
+  /** The shipping change: a patch to merge, or null to clear it; undefined when not given. */
+  shipping?: ShippingPatch | null;
   errors: UserError[];
+}
+
+/** The columns merged rather than replaced by an input, as they are stored. */
+export type MergedColumns = Pick<Customer, 'metadata' | 'address' | 'shipping'>;
+
+/** What a new customer's input merges into. */
+export const NOTHING_STORED: MergedColumns = { metadata: {}, address: null, shipping: null };
+
+/**
+ * The merged columns an input changes, merged into what is stored (`NOTHING_STORED` on create): null
+ * clears metadata to {} and an address or shipping to SQL NULL. What the merge leaves invalid goes to `errors`.
+ */
+export function mergeCustomerFields(current: MergedColumns, checked: CheckedCustomerFields, errors: UserError[]): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  if (checked.metadata !== undefined) {
+    data.metadata = checked.metadata === null ? {} : mergeMetadata(current.metadata as Record<string, string>, checked.metadata, errors);
+  }
+  if (checked.address !== undefined) {
+    data.address = (checked.address && mergeAddress(current.address as StoredAddress | null, checked.address)) ?? Prisma.DbNull;
+  }
+  if (checked.shipping !== undefined) {
+    data.shipping =
+      checked.shipping === null ? Prisma.DbNull : mergeShipping(current.shipping as StoredShipping | null, checked.shipping, errors);
+  }
+  return data;
 }
 
 const NOT_NULLABLE = ['preferredLocales', 'accountBalance', 'nextInvoiceSequence', 'taxExempt', 'taxIds', 'sendEmailReceipts'] as const;
@@ -258,18 +352,17 @@ export function checkCustomerFields(input: CustomerFieldsInput): CheckedCustomer
     const value = input[field] as string | null;
     data[key] = value === null ? null : v.string(path(key), value, rule);
   }
+  if (given('locale')) data.locale = input.locale == null ? null : v.locale(path('locale'), input.locale);
   if (given('currency')) data.currency = input.currency == null ? null : v.currency(path('currency'), input.currency);
-  if (given('address')) data.address = input.address == null ? Prisma.DbNull : v.address(path('address'), input.address);
-  if (given('shipping')) data.shipping = input.shipping == null ? Prisma.DbNull : v.shipping(path('shipping'), input.shipping);
+  const address = ifGiven(input.address, (given) => v.address(path('address'), given));
+  const shipping = ifGiven(input.shipping, (given) => v.shipping(path('shipping'), given));
   if (input.preferredLocales != null) {
     if (input.preferredLocales.length > LIST_LIMITS.preferredLocales) {
       v.errors.push(
         userError(path('preferredLocales'), 'INVALID', `preferredLocales can have at most ${LIST_LIMITS.preferredLocales} locales`),
       );
     }
-    data.preferredLocales = input.preferredLocales.map((locale, i) =>
-      v.string(path('preferredLocales', String(i)), locale, STRING_RULES.locale),
-    );
+    data.preferredLocales = input.preferredLocales.map((locale, i) => v.locale(path('preferredLocales', String(i)), locale));
   }
   if (input.accountBalance != null) {
     if (!fitsBigint(input.accountBalance)) {
@@ -308,5 +401,19 @@ export function checkCustomerFields(input: CustomerFieldsInput): CheckedCustomer
   if (given('metadata')) {
     metadata = input.metadata === null ? null : v.metadata(path('metadata'), input.metadata!);
   }
-  return { data: data as Prisma.CustomerUncheckedUpdateInput, metadata, errors: v.errors };
+  return { data: data as Prisma.CustomerUncheckedUpdateInput, metadata, address, shipping, errors: v.errors };
+}
+
+/** A merchant's own id for a customer or an entity: the same rule for both. */
+export function checkExternalId(path: string[], value: string, errors: UserError[]): void {
+  const v = new Validator();
+  v.string(path, value, STRING_RULES.externalId);
+  errors.push(...v.errors);
+}
+
+/** A display name (of an entity): the customer's name rule. */
+export function checkName(path: string[], value: string, errors: UserError[]): void {
+  const v = new Validator();
+  v.string(path, value, STRING_RULES.name);
+  errors.push(...v.errors);
 }

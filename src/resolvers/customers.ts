@@ -1,10 +1,18 @@
 import { scoped } from '../data/tenant.ts';
 import { type UserError, UserErrors, userError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
-import { type Customer, Prisma } from '../generated/prisma/client.ts';
+import type { Customer, Prisma } from '../generated/prisma/client.ts';
 import type { Context } from './context.ts';
-import { type CustomerFieldsInput, checkCustomerFields, mergeMetadata } from './customer-input.ts';
-import { createOnce } from './idempotency.ts';
+import {
+  type CheckedCustomerFields,
+  type CustomerFieldsInput,
+  checkCustomerFields,
+  mergeCustomerFields,
+  NOTHING_STORED,
+} from './customer-input.ts';
+import { eventValue } from './events.ts';
+import { createOnce, once } from './idempotency.ts';
+import { asPayload, lockLiveCustomer } from './service.ts';
 import { ERASED_CUSTOMER_COLUMNS, eraseCustomer } from './tombstone.ts';
 
 export interface CustomerPayload {
@@ -12,12 +20,20 @@ export interface CustomerPayload {
   userErrors: UserError[];
 }
 
-/** Values as they are stored in an event: JSON-safe, money as strings. */
-function eventValue(value: unknown): Prisma.InputJsonValue | null {
-  if (value === undefined || value === null || value === Prisma.DbNull) return null;
-  if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Date) return value.toISOString();
-  return value as Prisma.InputJsonValue;
+/** Key order aside: jsonb gives an object's keys back in its own order, not in the order written. */
+function sortedKeys(value: Prisma.InputJsonValue | null): Prisma.InputJsonValue | null {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const object = value as Record<string, Prisma.InputJsonValue | null>;
+  return Object.fromEntries(
+    Object.keys(object)
+      .sort()
+      .map((key) => [key, sortedKeys(object[key])]),
+  );
+}
+
+function sameValue(before: unknown, after: unknown): boolean {
+  return JSON.stringify(sortedKeys(eventValue(before))) === JSON.stringify(sortedKeys(eventValue(after)));
 }
 
 /**
@@ -54,58 +70,46 @@ function uniqueViolationCode(error: unknown): UserError | undefined {
   return undefined;
 }
 
-/** Runs a write; expected failures (validation, conflicts) become userErrors and nothing is written. */
-async function asPayload<T extends object>(write: () => Promise<T>): Promise<T | { userErrors: UserError[] }> {
-  try {
-    return await write();
-  } catch (error) {
-    if (error instanceof UserErrors) return { userErrors: error.errors };
-    const conflict = uniqueViolationCode(error);
-    if (conflict) return { userErrors: [conflict] };
-    throw error;
-  }
+/** A customer write as a payload, a unique violation named by its field. */
+const asCustomerPayload = <T extends object>(write: () => Promise<T>) => asPayload(write, uniqueViolationCode);
+
+/** Inserts a checked new customer with its CUSTOMER_CREATED event. */
+async function insertCustomer(tx: Prisma.TransactionClient, ctx: Context, checked: CheckedCustomerFields): Promise<Customer> {
+  const merged = mergeCustomerFields(NOTHING_STORED, checked, checked.errors);
+  if (checked.errors.length) throw new UserErrors(checked.errors);
+  const customer = await tx.customer.create({
+    data: {
+      ...(checked.data as Prisma.CustomerUncheckedCreateInput),
+      ...merged,
+      id: newId('Customer'),
+      accountId: ctx.caller.accountId,
+      env: ctx.caller.env,
+      metadata: exactJson((merged.metadata ?? {}) as Prisma.InputJsonObject),
+    },
+  });
+  await tx.event.create({
+    data: {
+      id: newId('Event'),
+      accountId: ctx.caller.accountId,
+      env: ctx.caller.env,
+      customerId: customer.id,
+      type: 'CUSTOMER_CREATED',
+      createdAt: customer.createdAt,
+    },
+  });
+  return customer;
 }
 
 export async function createCustomer(ctx: Context, input: CustomerFieldsInput): Promise<CustomerPayload> {
   const checked = checkCustomerFields(input);
-  const metadata = mergeMetadata({}, checked.metadata ?? new Map(), checked.errors);
+  mergeCustomerFields(NOTHING_STORED, checked, checked.errors);
   if (checked.errors.length) return { customer: null, userErrors: checked.errors };
-  const insert = async (tx: Prisma.TransactionClient) => {
-    const customer = await tx.customer.create({
-      data: {
-        ...(checked.data as Prisma.CustomerUncheckedCreateInput),
-        id: newId('Customer'),
-        accountId: ctx.caller.accountId,
-        env: ctx.caller.env,
-        metadata: exactJson(metadata),
-      },
-    });
-    await tx.event.create({
-      data: {
-        id: newId('Event'),
-        accountId: ctx.caller.accountId,
-        env: ctx.caller.env,
-        customerId: customer.id,
-        type: 'CUSTOMER_CREATED',
-        createdAt: customer.createdAt,
-      },
-    });
-    return { customer, userErrors: [] };
-  };
-  const result = await asPayload(() => ctx.prisma.$transaction((tx) => createOnce(tx, ctx, 'createCustomer', input, () => insert(tx))));
+  const result = await asCustomerPayload(() =>
+    ctx.prisma.$transaction((tx) =>
+      createOnce(tx, ctx, 'createCustomer', input, async () => ({ customer: await insertCustomer(tx, ctx, checked), userErrors: [] })),
+    ),
+  );
   return { customer: null, ...result };
-}
-
-function notFound(id: string): UserErrors {
-  return new UserErrors([userError(['input', 'id'], 'NOT_FOUND', `No customer with id "${id}"`)]);
-}
-
-/** Locks the caller's live customer for the rest of the transaction, so concurrent writes queue. */
-async function lockLiveCustomer(tx: Prisma.TransactionClient, ctx: Context, id: string): Promise<Customer> {
-  await tx.$queryRaw`SELECT 1 FROM "Customer" WHERE id = ${id} AND "accountId" = ${ctx.caller.accountId} AND env = ${ctx.caller.env}::"Environment" FOR UPDATE`;
-  const customer = await tx.customer.findFirst({ where: scoped('Customer', ctx.caller, { id, deletedAt: null }) });
-  if (!customer) throw notFound(id);
-  return customer;
 }
 
 function checkVersion(customer: Customer, expectedVersion: number | null | undefined) {
@@ -120,55 +124,137 @@ function checkVersion(customer: Customer, expectedVersion: number | null | undef
   }
 }
 
+const CURRENCY_LOCKED = userError(
+  ['input', 'currency'],
+  'CURRENCY_LOCKED',
+  'currency cannot change once the customer has invoices, charges or a non-zero account balance',
+);
+
+/**
+ * Whether money was recorded in the customer's currency: a balance, an invoice or a charge. Read
+ * with the customer locked, so no charge lands between this check and the currency's change.
+ */
+async function holdsMoney(tx: Prisma.TransactionClient, ctx: Context, customer: Customer): Promise<boolean> {
+  if (customer.balance !== 0n) return true;
+  const billed = await tx.customer.count({
+    where: scoped('Customer', ctx.caller, { id: customer.id, OR: [{ invoices: { some: {} } }, { charges: { some: {} } }] }),
+  });
+  return billed > 0;
+}
+
+/** Writes checked changes to the locked customer, with its CUSTOMER_UPDATED event; no change writes nothing. */
+async function applyChanges(
+  tx: Prisma.TransactionClient,
+  ctx: Context,
+  current: Customer,
+  checked: CheckedCustomerFields,
+): Promise<Customer> {
+  // Rules that depend on the stored row are checked even when the input broke others, so that
+  // every reason to refuse it is reported at once.
+  const errors = [...checked.errors];
+  const data: Record<string, unknown> = { ...checked.data, ...mergeCustomerFields(current, checked, errors) };
+  if (data.currency !== undefined && data.currency !== current.currency && (await holdsMoney(tx, ctx, current))) {
+    errors.push(CURRENCY_LOCKED);
+  }
+  if (errors.length) throw new UserErrors(errors);
+  const changes: Record<string, { before: Prisma.InputJsonValue | null; after: Prisma.InputJsonValue | null }> = {};
+  for (const [field, after] of Object.entries(data)) {
+    const before = current[field as keyof Customer];
+    if (!sameValue(before, after)) changes[field] = { before: eventValue(before), after: eventValue(after) };
+  }
+  if (Object.keys(changes).length === 0) return current;
+  const customer = await tx.customer.update({
+    where: scoped('Customer', ctx.caller, { id: current.id }),
+    data: {
+      ...(data as Prisma.CustomerUncheckedUpdateInput),
+      ...(data.metadata === undefined ? {} : { metadata: exactJson(data.metadata as Prisma.InputJsonObject) }),
+      version: { increment: 1 },
+    },
+  });
+  await tx.event.create({
+    data: {
+      id: newId('Event'),
+      accountId: ctx.caller.accountId,
+      env: ctx.caller.env,
+      customerId: current.id,
+      type: 'CUSTOMER_UPDATED',
+      data: exactJson({ changes }),
+      createdAt: customer.updatedAt,
+    },
+  });
+  return customer;
+}
+
 export async function updateCustomer(
   ctx: Context,
   input: CustomerFieldsInput & { id: string; expectedVersion?: number | null },
 ): Promise<CustomerPayload> {
   const { id, expectedVersion, ...fields } = input;
   const checked = checkCustomerFields(fields);
-  if (checked.errors.length) return { customer: null, userErrors: checked.errors };
-  const result = await asPayload(() =>
+  const result = await asCustomerPayload(() =>
     ctx.prisma.$transaction(async (tx) => {
       const current = await lockLiveCustomer(tx, ctx, id);
       checkVersion(current, expectedVersion);
-      const data: Record<string, unknown> = { ...checked.data };
-      if (checked.metadata !== undefined) {
-        const errors: UserError[] = [];
-        data.metadata =
-          checked.metadata === null ? {} : mergeMetadata(current.metadata as Record<string, string>, checked.metadata, errors);
-        if (errors.length) throw new UserErrors(errors);
-      }
-      const changes: Record<string, { before: Prisma.InputJsonValue | null; after: Prisma.InputJsonValue | null }> = {};
-      for (const [field, after] of Object.entries(data)) {
-        const before = current[field as keyof Customer];
-        if (JSON.stringify(eventValue(before)) !== JSON.stringify(eventValue(after))) {
-          changes[field] = { before: eventValue(before), after: eventValue(after) };
-        }
-      }
-      if (Object.keys(changes).length === 0) return { customer: current, userErrors: [] };
-      const customer = await tx.customer.update({
-        where: scoped('Customer', ctx.caller, { id }),
-        data: {
-          ...(data as Prisma.CustomerUncheckedUpdateInput),
-          ...(data.metadata === undefined ? {} : { metadata: exactJson(data.metadata as Prisma.InputJsonObject) }),
-          version: { increment: 1 },
-        },
-      });
-      await tx.event.create({
-        data: {
-          id: newId('Event'),
-          accountId: ctx.caller.accountId,
-          env: ctx.caller.env,
-          customerId: id,
-          type: 'CUSTOMER_UPDATED',
-          data: exactJson({ changes }),
-          createdAt: customer.updatedAt,
-        },
-      });
-      return { customer, userErrors: [] };
+      return { customer: await applyChanges(tx, ctx, current, checked), userErrors: [] };
     }),
   );
   return { customer: null, ...result };
+}
+
+export interface UpsertPayload extends CustomerPayload {
+  created: boolean;
+}
+
+const externalIdClash = (error: unknown) => uniqueViolationCode(error)?.code === 'EXTERNAL_ID_TAKEN';
+
+/**
+ * Creates the customer with this externalId, or updates the live one that has it, in one
+ * transaction. Of concurrent upserts of a new externalId one creates it; the others meet its
+ * unique index, wait for it to commit, and run again as updates.
+ */
+export async function upsertCustomer(ctx: Context, input: CustomerFieldsInput & { externalId: string }): Promise<UpsertPayload> {
+  const checked = checkCustomerFields(input);
+  if (input.externalId == null) checked.errors.push(userError(['input', 'externalId'], 'REQUIRED', 'externalId is required'));
+  const upsert = (tx: Prisma.TransactionClient) =>
+    once<UpsertPayload>(
+      tx,
+      ctx,
+      'upsertCustomer',
+      input,
+      async () => {
+        const [found] = await tx.$queryRaw<{ id: string }[]>`
+          SELECT id FROM "Customer" WHERE "accountId" = ${ctx.caller.accountId} AND env = ${ctx.caller.env}::"Environment"
+            AND "externalId" = ${input.externalId} AND "deletedAt" IS NULL FOR UPDATE`;
+        if (found) {
+          const current = (await tx.customer.findFirst({ where: scoped('Customer', ctx.caller, { id: found.id }) }))!;
+          return { customer: await applyChanges(tx, ctx, current, checked), created: false, userErrors: [] };
+        }
+        if (checked.errors.length) throw new UserErrors(checked.errors);
+        return { customer: await insertCustomer(tx, ctx, checked), created: true, userErrors: [] };
+      },
+      {
+        remember: (payload) => ({ customerId: payload.customer?.id ?? null, created: payload.created ? 'true' : null }),
+        recall: async ({ customerId, created }, replayTx) => ({
+          customer: await replayTx.customer.findFirst({ where: scoped('Customer', ctx.caller, { id: customerId ?? '' }) }),
+          created: created === 'true',
+          userErrors: [],
+        }),
+      },
+    );
+  if (input.externalId == null) return { customer: null, created: false, userErrors: checked.errors };
+  let result: UpsertPayload | { userErrors: UserError[] };
+  try {
+    result = await asPayload(() => ctx.prisma.$transaction(upsert));
+  } catch (error) {
+    if (!externalIdClash(error)) {
+      const conflict = uniqueViolationCode(error);
+      if (!conflict) throw error;
+      return { customer: null, created: false, userErrors: [conflict] };
+    }
+    // Lost the race to create it: it exists now, and this upsert updates it.
+    result = await asCustomerPayload(() => ctx.prisma.$transaction(upsert));
+  }
+  return { customer: null, created: false, ...result };
 }
 
 export interface DeletePayload {
@@ -178,7 +264,7 @@ export interface DeletePayload {
 
 /** Deletes as ./tombstone.ts says: the email and externalId become free for a new customer. */
 export async function deleteCustomer(ctx: Context, input: { id: string; expectedVersion?: number | null }): Promise<DeletePayload> {
-  const result = await asPayload(() =>
+  const result = await asCustomerPayload(() =>
     ctx.prisma.$transaction(async (tx) => {
       const current = await lockLiveCustomer(tx, ctx, input.id);
       checkVersion(current, input.expectedVersion);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { IDEMPOTENCY_KEY_MAX_LENGTH } from '../config/limits.ts';
+import { scoped } from '../data/tenant.ts';
 import { apiError, type UserError, UserErrors, userError } from '../domain/errors.ts';
 import type { Customer, Prisma } from '../generated/prisma/client.ts';
 import type { Context } from './context.ts';
@@ -28,22 +29,28 @@ function hashOfInput(input: unknown): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
+/** What a replay needs of a first result (ids only, so no personal data outlives a deletion), and how it reads the result again. */
+export interface Replay<T> {
+  remember(result: T): Prisma.InputJsonObject;
+  recall(remembered: Record<string, string | null>, tx: Prisma.TransactionClient): Promise<T>;
+}
+
 /**
- * Runs `create` inside the caller's transaction at most once per Idempotency-Key (Stripe's rules):
+ * Runs `run` inside the caller's transaction at most once per Idempotency-Key (Stripe's rules):
  * the key is claimed by an INSERT in the same transaction as the write, so a concurrent request
  * with the key waits on it and then replays, and a failed write rolls its claim back with it (a
  * retry runs again; only successes are replayed). A key older than 24 hours is claimed anew.
- * The replay is the same customer, read as it is now: the key keeps only its id, so no personal
- * data outlives a deletion in the key table.
+ * The replay reads the objects of the first result as they are now.
  */
-export async function createOnce(
+export async function once<T>(
   tx: Prisma.TransactionClient,
   ctx: Context,
   operation: string,
   input: unknown,
-  create: () => Promise<Created>,
-): Promise<Created> {
-  if (ctx.idempotencyKey === undefined) return create();
+  run: () => Promise<T>,
+  replay: Replay<T>,
+): Promise<T> {
+  if (ctx.idempotencyKey === undefined) return run();
   const key = checkedKey(ctx.idempotencyKey);
   const { accountId, env } = ctx.caller;
   const requestHash = hashOfInput(input);
@@ -57,8 +64,8 @@ export async function createOnce(
     RETURNING 1`;
   const where = { accountId_env_key: { accountId, env, key } };
   if (claimed.length) {
-    const result = await create();
-    await tx.idempotencyKey.update({ where, data: { response: { customerId: result.customer?.id ?? null } } });
+    const result = await run();
+    await tx.idempotencyKey.update({ where, data: { response: replay.remember(result) } });
     return result;
   }
   const first = await tx.idempotencyKey.findUniqueOrThrow({ where });
@@ -71,7 +78,22 @@ export async function createOnce(
       ),
     ]);
   }
-  const { customerId } = first.response as { customerId: string };
-  const customer = await tx.customer.findFirst({ where: { id: customerId, accountId, env } });
-  return { customer, userErrors: [] };
+  return replay.recall(first.response as Record<string, string | null>, tx);
+}
+
+/** A create whose result is a customer: replayed as that customer, read as it is now. */
+export function createOnce(
+  tx: Prisma.TransactionClient,
+  ctx: Context,
+  operation: string,
+  input: unknown,
+  create: () => Promise<Created>,
+): Promise<Created> {
+  return once(tx, ctx, operation, input, create, {
+    remember: (result) => ({ customerId: result.customer?.id ?? null }),
+    recall: async ({ customerId }, replayTx) => ({
+      customer: customerId ? await replayTx.customer.findFirst({ where: scoped('Customer', ctx.caller, { id: customerId }) }) : null,
+      userErrors: [],
+    }),
+  });
 }

@@ -25,5 +25,6 @@ export const ChargeRef = builder.prismaObject('Charge', {
     status: t.expose('status', { type: ChargeStatusEnum, description: 'Outcome.' }),
     invoiceId: t.exposeString('invoiceId', { nullable: true, description: 'The invoice it pays, if any.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was made.' }),
+    customer: t.relation('customer', { description: 'The customer charged (a tombstone once deleted).' }),
   }),
 });

@@ -4,6 +4,7 @@ import { BY_FEATURE, NEWEST_FIRST, OLDEST_FIRST } from '../data/ordering.ts';
 import { CUSTOMER_CURSOR } from '../data/pagination.ts';
 import { findOne, findPage } from '../data/reads.ts';
 import { scoped } from '../data/tenant.ts';
+import { badArgument } from '../domain/errors.ts';
 import type { Money } from '../domain/money.ts';
 import { Environment, TaxExempt } from '../generated/prisma/enums.ts';
 import type { Context } from '../resolvers/context.ts';
@@ -14,11 +15,15 @@ import {
   createCustomer,
   type DeletePayload,
   deleteCustomer,
+  type UpsertPayload,
   updateCustomer,
+  upsertCustomer,
 } from '../resolvers/customers.ts';
-import { BalanceRef } from './balance.ts';
+import { accessOf } from '../resolvers/usage.ts';
+import { AccessRef, BalanceRef } from './balance.ts';
 import { builder, type SchemaTypes } from './builder.ts';
 import { newestFirstPages, totalCountField } from './connections.ts';
+import { EntityRef } from './entity.ts';
 import { MoneyRef, moneyOfColumns } from './money.ts';
 import { keyedById } from './node-entity.ts';
 import { PaymentMethodRef } from './payment-method.ts';
@@ -206,7 +211,7 @@ export const CustomerRef = builder.prismaObject('Customer', {
       resolve: (c) => c.env === 'LIVE',
       extensions: compiledValue((sql) => `${sql.column('env')} = 'LIVE'`),
     }),
-    locale: t.exposeString('locale', { nullable: true, description: "Preferred locale, like en_US (Mollie's locale)." }),
+    locale: t.exposeString('locale', { nullable: true, description: 'Preferred locale in its BCP 47 form, like en or fr-FR.' }),
     preferredLocales: t.exposeStringList('preferredLocales', { description: 'Locales for emails and invoices, in order of preference.' }),
     currency: t.exposeString('currency', { nullable: true, description: 'ISO 4217 currency the customer is billed in, uppercase.' }),
     accountBalance: t.field({
@@ -275,6 +280,36 @@ export const CustomerRef = builder.prismaObject('Customer', {
     trialsUsed: t.relation('trialsUsed', { description: 'Trials the customer has used, newest first.', query: { orderBy: NEWEST_FIRST } }),
     rewards: t.relation('rewards', { description: 'Discounts and free products granted, newest first.', query: { orderBy: NEWEST_FIRST } }),
     referrals: t.relation('referrals', { description: 'Referrals this customer made, newest first.', query: { orderBy: NEWEST_FIRST } }),
+    referralCodes: t.relation('referralCodes', {
+      description: "The customer's referral codes, one per programme, newest first.",
+      query: { orderBy: NEWEST_FIRST },
+    }),
+    entity: t.field({
+      type: EntityRef,
+      nullable: true,
+      description: 'The entity with this externalId, or null.',
+      args: { externalId: t.arg.string({ required: true, description: "The merchant's own id of the entity." }) },
+      select: (args, _ctx, nested) => ({ entities: nested({ where: { externalId: args.externalId }, take: 1 }) }),
+      resolve: (c) => c.entities[0] ?? null,
+    }),
+    access: t.field({
+      type: AccessRef,
+      description:
+        'Whether the customer (or one of its entities) may use a feature now: its balance as it is (reset if due), checked against requiredBalance, without writing.',
+      args: {
+        featureId: t.arg.string({ required: true, description: 'The feature, e.g. "api_calls".' }),
+        requiredBalance: t.arg({ type: 'BigInt', defaultValue: 1n, description: 'How much must be left (default 1; 0 or more).' }),
+        entityId: t.arg.id({ description: "An entity of the customer, `ent_…`: its balance instead of the customer's own." }),
+      },
+      select: (args, _ctx, nested) => ({
+        balances: nested({ where: { featureId: args.featureId, entityId: args.entityId == null ? null : String(args.entityId) }, take: 1 }),
+      }),
+      resolve: (c, args) => {
+        const required = args.requiredBalance ?? 1n;
+        if (required < 0n) throw badArgument('requiredBalance', 'must be 0 or more');
+        return accessOf(c.balances[0] ?? null, required);
+      },
+    }),
     paymentMethod: t.field({
       type: PaymentMethodRef,
       nullable: true,
@@ -406,6 +441,14 @@ builder.queryFields((t) => ({
     },
     totalCountField,
   ),
+  customerByExternalId: t.prismaField({
+    type: 'Customer',
+    nullable: true,
+    description:
+      "The live customer with this externalId (your own id for it, matched exactly); null when the caller's account and environment have none.",
+    args: { externalId: t.arg.string({ required: true, description: 'Your own id of the customer.' }) },
+    ...findOne('Customer', (args) => ({ externalId: String(args.externalId), deletedAt: null })),
+  }),
 }));
 
 // Mutations
@@ -451,17 +494,24 @@ const customerInputFields = (t: PothosSchemaTypes.InputFieldBuilder<SchemaTypes,
   description: t.string({ description: `Free text (at most ${TEXT_LIMITS.description}).` }),
   companyName: t.string({ description: `Company name (at most ${TEXT_LIMITS.companyName}).` }),
   taxId: t.string({ description: `Primary tax number (at most ${TEXT_LIMITS.taxId}).` }),
-  address: t.field({ type: AddressInput, description: 'Billing address; null clears it.' }),
-  shipping: t.field({ type: ShippingInput, description: 'Shipping details; null clears them.' }),
+  address: t.field({
+    type: AddressInput,
+    description:
+      'Billing address. On update the lines given replace theirs and the others stay (a line given null is cleared); null clears the address.',
+  }),
+  shipping: t.field({ type: ShippingInput, description: 'Shipping details; on update they merge as address does; null clears them.' }),
   metadata: t.field({
     type: 'JSONObject',
     description: `Key/value strings. On update they merge into the stored metadata: "" (or null) as a value removes that key, and metadata: null removes every key. At most ${METADATA_LIMITS.keys} keys, keys up to ${METADATA_LIMITS.keyLength} characters without [ ], values up to ${METADATA_LIMITS.valueLength}.`,
   }),
-  locale: t.string({ description: 'Preferred locale, like en_US.' }),
+  locale: t.string({ description: 'Preferred locale, like en or fr-FR (fr_FR is read as fr-FR); stored in its BCP 47 form.' }),
   preferredLocales: t.stringList({
-    description: `Locales in order of preference, each like en_US (at most ${LIST_LIMITS.preferredLocales}).`,
+    description: `Locales in order of preference, each like en or fr-FR, stored in their BCP 47 form (at most ${LIST_LIMITS.preferredLocales}).`,
   }),
-  currency: t.string({ description: 'ISO 4217 currency code (any case; stored uppercase).' }),
+  currency: t.string({
+    description:
+      'ISO 4217 currency code (any case; stored uppercase). Cannot change once the customer has invoices, charges or a non-zero account balance (CURRENCY_LOCKED).',
+  }),
   accountBalance: t.field({
     type: 'BigInt',
     description: 'Balance in minor units: negative is credit, positive is owed; a 64-bit signed integer (beyond it, TOO_LARGE).',
@@ -478,6 +528,17 @@ const customerInputFields = (t: PothosSchemaTypes.InputFieldBuilder<SchemaTypes,
 const CreateCustomerInput = builder.inputType('CreateCustomerInput', {
   description: `A new customer. Every field is optional, as in Stripe. With an Idempotency-Key header (at most ${IDEMPOTENCY_KEY_MAX_LENGTH} characters), a retry creates it once.`,
   fields: (t) => customerInputFields(t),
+});
+
+const UpsertCustomerInput = builder.inputType('UpsertCustomerInput', {
+  description: `A customer by your own id: created when no live customer has this externalId, else updated (fields left out stay as they are). With an Idempotency-Key header (at most ${IDEMPOTENCY_KEY_MAX_LENGTH} characters), a retry runs once.`,
+  fields: (t) => ({
+    ...customerInputFields(t),
+    externalId: t.string({
+      required: true,
+      description: `Your own id for the customer (at most ${TEXT_LIMITS.externalId}); unique per account and environment.`,
+    }),
+  }),
 });
 
 const UpdateCustomerInput = builder.inputType('UpdateCustomerInput', {
@@ -514,6 +575,24 @@ const CustomerPayload = builder.objectRef<CustomerPayloadShape>('CustomerPayload
   }),
 });
 
+const UpsertCustomerPayload = builder.objectRef<UpsertPayload>('UpsertCustomerPayload').implement({
+  description: 'The customer as written and whether it was created, or userErrors saying why nothing was written.',
+  fields: (t) => ({
+    customer: t.field({
+      type: CustomerRef,
+      nullable: true,
+      description: 'The customer; null when userErrors is not empty.',
+      resolve: (payload) => payload.customer,
+    }),
+    created: t.exposeBoolean('created', { description: 'True when this call created the customer; false when it updated one.' }),
+    userErrors: t.field({
+      type: [UserErrorRef],
+      description: 'Why the input was refused; empty on success.',
+      resolve: (payload) => payload.userErrors,
+    }),
+  }),
+});
+
 const DeleteCustomerPayload = builder.objectRef<DeletePayload>('DeleteCustomerPayload').implement({
   description: 'The id of the deleted customer, or userErrors saying why nothing was deleted.',
   fields: (t) => ({
@@ -535,6 +614,13 @@ builder.mutationFields((t) => ({
     description: 'Creates a customer and its CUSTOMER_CREATED event in one transaction.',
     args: { input: t.arg({ type: CreateCustomerInput, required: true, description: 'The new customer.' }) },
     resolve: (_root, { input }, ctx) => createCustomer(ctx, input as CustomerFieldsInput),
+  }),
+  upsertCustomer: t.field({
+    type: UpsertCustomerPayload,
+    description:
+      'Creates the customer with this externalId, or updates the live one that has it, in one transaction with its event (CUSTOMER_CREATED or CUSTOMER_UPDATED). Concurrent upserts of one externalId leave one customer.',
+    args: { input: t.arg({ type: UpsertCustomerInput, required: true, description: 'The customer, by your own id.' }) },
+    resolve: (_root, { input }, ctx) => upsertCustomer(ctx, input as CustomerFieldsInput & { externalId: string }),
   }),
   updateCustomer: t.field({
     type: CustomerPayload,

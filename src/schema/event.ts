@@ -17,5 +17,6 @@ export const EventRef = builder.prismaObject('Event', {
       description: 'Details. For CUSTOMER_UPDATED: {"changes": {field: {"before": …, "after": …}}}; money as strings.',
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it happened.' }),
+    customer: t.relation('customer', { description: 'The customer it happened to (a tombstone once deleted).' }),
   }),
 });

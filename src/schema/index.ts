@@ -8,6 +8,7 @@ import './money.ts';
 import './subscription.ts';
 import './purchase.ts';
 import './balance.ts';
+import './plan.ts';
 import './entity.ts';
 import './invoice.ts';
 import './charge.ts';
@@ -20,7 +21,9 @@ import './customer.ts';
 import './node.ts';
 
 builder.queryType({ description: "Read the customer graph of the caller's account and environment." });
-builder.mutationType({ description: 'Change customers; every mutation is one transaction with its event.' });
+builder.mutationType({
+  description: 'Change customers, their plans, usage, entities and referrals; every mutation is one transaction with its event.',
+});
 
 /**
  * A gateway sends `{ __typename, id }` of an entity type. @apollo/subgraph's resolver throws a

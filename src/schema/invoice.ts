@@ -28,6 +28,7 @@ export const InvoiceRef = builder.prismaObject('Invoice', {
     planIds: t.exposeStringList('planIds', { description: 'Plans billed on this invoice.' }),
     hostedUrl: t.exposeString('hostedUrl', { nullable: true, description: 'Where the customer can see and pay it.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was issued.' }),
+    customer: t.relation('customer', { description: 'The customer it was issued to (a tombstone once deleted).' }),
   }),
 });
 

@@ -19,5 +19,7 @@ export const PurchaseRef = builder.prismaObject('Purchase', {
     entityId: t.exposeString('entityId', { nullable: true, description: 'The entity it belongs to; null for the customer itself.' }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true, description: 'When what was bought expires; null if never.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was bought.' }),
+    customer: t.relation('customer', { description: 'The customer who bought it.' }),
+    entity: t.relation('entity', { nullable: true, description: 'The entity it was bought for; null for the customer itself.' }),
   }),
 });

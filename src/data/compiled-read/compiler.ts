@@ -34,7 +34,7 @@ import {
   pageWindow,
 } from '../pagination.ts';
 import { scoped, type Tenant } from '../tenant.ts';
-import type { Aggregate, CompiledField, CompiledRoot, SqlContext, Tally } from './declare.ts';
+import { type Aggregate, type CompiledField, type CompiledRoot, declarationOf, type SqlContext, type Tally } from './declare.ts';
 import { cursorSql, NotCompiled, orderKeys, orderSql, type Param, SqlValue, whereSql } from './prisma-sql.ts';
 
 /**
@@ -179,7 +179,7 @@ function objectTypeOf(type: GraphQLOutputType): GraphQLObjectType {
 const isConnection = (type: GraphQLNamedType): type is GraphQLObjectType =>
   isObjectType(type) && 'edges' in type.getFields() && 'pageInfo' in type.getFields();
 
-const compiledOf = (field: Field) => (field.extensions as { compiledRead?: CompiledField | CompiledRoot }).compiledRead;
+const compiledOf = (field: Field) => declarationOf(field);
 
 /** The SQL writing a scalar or enum value as the field's GraphQL type serializes it. */
 function serialize(type: GraphQLOutputType, value: string): string {

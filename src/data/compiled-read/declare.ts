@@ -94,6 +94,20 @@ export const compiledReference = (model: string, column: string): CompiledExtens
 
 export const compiledRoot = (root: CompiledRoot): CompiledExtensions => ({ compiledRead: root });
 
+/** What a field declares for the compiled read, if anything. */
+export const declarationOf = (field: { extensions?: unknown }) =>
+  (field.extensions as { compiledRead?: CompiledField | CompiledRoot } | undefined)?.compiledRead;
+
+/**
+ * Whether a field is answered from its own object's row alone: an exposed column, or a value or
+ * object the row's columns make. Anything else (a relation, a list, an aggregate) reads more.
+ */
+export function readsOnlyItsRow(field: { extensions?: unknown }): boolean {
+  if ((field.extensions as { pothosExposedField?: string } | undefined)?.pothosExposedField) return true;
+  const declared = declarationOf(field);
+  return declared?.kind === 'value' || (declared?.kind === 'object' && !declared.from);
+}
+
 /** How a GraphQL scalar's value is written into JSON by SQL; put in the scalar's extensions. */
 export type CompiledScalar = { compiledRead: { serialize: (value: string) => string } };
 

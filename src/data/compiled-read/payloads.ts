@@ -1,7 +1,6 @@
 import {
   type DocumentNode,
   type FieldNode,
-  type FragmentDefinitionNode,
   type GraphQLObjectType,
   type GraphQLSchema,
   getNamedType,
@@ -11,6 +10,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { readsOnlyItsRow } from './declare.ts';
 
 /** The variable through which a payload read receives the id of the object the mutation wrote. */
 export const PAYLOAD_ID_VARIABLE = '__payloadId';
@@ -21,9 +21,14 @@ export interface PayloadRead {
   path: [string, string];
   /** `node(id: $__payloadId) { ... on Type { the payload field's selection } }`, with the document's fragments. */
   query: DocumentNode;
+  /** Response keys the written row answers: taken from the resolvers, as the mutation wrote them. */
+  rowKeys: string[];
 }
 
-/** A mutation whose payload objects are read after it: the document it runs with (those selections cut to `id`), and the reads. */
+/**
+ * A mutation whose payload objects are read after it: the document it runs with (those selections
+ * cut to what the written row answers, and its id), and the reads of the rest.
+ */
 export interface PayloadPlan {
   mutation: DocumentNode;
   reads: PayloadRead[];
@@ -35,8 +40,6 @@ const field = (name: string, selectionSet?: SelectionSetNode, alias?: string): F
   ...(alias ? { alias: { kind: Kind.NAME, value: alias } } : {}),
   ...(selectionSet ? { selectionSet } : {}),
 });
-
-const ID_ONLY: SelectionSetNode = { kind: Kind.SELECTION_SET, selections: [field('id')] };
 
 function readQuery(document: DocumentNode, operation: OperationDefinitionNode, type: string, selectionSet: SelectionSetNode): DocumentNode {
   const node: FieldNode = {
@@ -73,25 +76,24 @@ function readQuery(document: DocumentNode, operation: OperationDefinitionNode, t
   };
 }
 
+/** The response key under which the resolvers hand over the written object's id. */
+export const WRITTEN_ID_KEY = '__writtenId';
+
 /**
- * Whether a selection of `type` asks for more than the row the mutation wrote: a field that is not
- * one of the row's exposed columns (a relation, a list, an aggregate). The row's own columns the
- * resolvers answer from the written row, without a statement.
+ * The fields of a payload object's selection that its written row answers (columns, values of
+ * them), or undefined where the selection is not plain fields (fragments, directives) or reaches
+ * nothing past the row, so that resolving it as usual costs nothing more.
  */
-function reachesPastTheRow(
-  type: GraphQLObjectType,
-  selectionSet: SelectionSetNode,
-  fragments: Map<string, FragmentDefinitionNode>,
-): boolean {
-  return selectionSet.selections.some((selection) => {
-    if (selection.kind === Kind.INLINE_FRAGMENT) return reachesPastTheRow(type, selection.selectionSet, fragments);
-    if (selection.kind === Kind.FRAGMENT_SPREAD) {
-      const fragment = fragments.get(selection.name.value);
-      return !fragment || reachesPastTheRow(type, fragment.selectionSet, fragments);
-    }
-    if (selection.name.value === '__typename') return false;
-    return !type.getFields()[selection.name.value]?.extensions?.pothosExposedField;
-  });
+function rowFields(type: GraphQLObjectType, selectionSet: SelectionSetNode): FieldNode[] | undefined {
+  const fields: FieldNode[] = [];
+  let pastTheRow = false;
+  for (const selection of selectionSet.selections) {
+    if (selection.kind !== Kind.FIELD || selection.directives?.length) return undefined;
+    const definition = type.getFields()[selection.name.value];
+    if (selection.name.value === '__typename' || (definition && readsOnlyItsRow(definition))) fields.push(selection);
+    else pastTheRow = true;
+  }
+  return pastTheRow ? fields : undefined;
 }
 
 function plan(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): PayloadPlan | undefined {
@@ -99,25 +101,25 @@ function plan(schema: GraphQLSchema, document: DocumentNode, operationName: stri
   const mutationType = schema.getMutationType();
   // One mutation field: with more, each payload must show the state right after its own mutation.
   const [root, ...others] = operation?.selectionSet.selections ?? [];
-  if (!operation || operation.operation !== 'mutation' || !mutationType || others.length || root?.kind !== Kind.FIELD) return undefined;
+  if (operation?.operation !== 'mutation' || !mutationType || others.length || root?.kind !== Kind.FIELD) return undefined;
   if (root.directives?.length || !root.selectionSet) return undefined;
   const payloadType = getNamedType(mutationType.getFields()[root.name.value]?.type);
   if (!isObjectType(payloadType)) return undefined;
-  const fragments = new Map(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
-  );
   const reads: PayloadRead[] = [];
   const selections = root.selectionSet.selections.map((selection) => {
     if (selection.kind !== Kind.FIELD || selection.directives?.length || !selection.selectionSet) return selection;
     const type = getNamedType(payloadType.getFields()[selection.name.value]?.type);
     if (!isObjectType(type) || !type.getInterfaces().some((implemented) => implemented.name === 'Node')) return selection;
-    if (!reachesPastTheRow(type, selection.selectionSet, fragments)) return selection;
+    const fromRow = rowFields(type, selection.selectionSet);
+    if (!fromRow) return selection;
     const key = selection.alias?.value ?? selection.name.value;
     reads.push({
       path: [root.alias?.value ?? root.name.value, key],
       query: readQuery(document, operation, type.name, selection.selectionSet),
+      rowKeys: fromRow.map((f) => f.alias?.value ?? f.name.value),
     });
-    return { ...selection, selectionSet: ID_ONLY };
+    const written: SelectionSetNode = { kind: Kind.SELECTION_SET, selections: [...fromRow, field('id', undefined, WRITTEN_ID_KEY)] };
+    return { ...selection, selectionSet: written };
   });
   if (!reads.length) return undefined;
   const rewritten: FieldNode = { ...root, selectionSet: { ...root.selectionSet, selections } };
@@ -135,10 +137,11 @@ function plan(schema: GraphQLSchema, document: DocumentNode, operationName: stri
 const plans = new WeakMap<DocumentNode, Map<string | null, PayloadPlan | undefined>>();
 
 /**
- * For a mutation whose payload holds objects (a `customer`) selected past their own columns, the
- * plan to answer those selections with the compiled read once the mutation has run, instead of
- * resolving them field by field. Undefined for anything else. Planned once per document and
- * operation name.
+ * For a mutation whose payload holds objects (a `customer`) selected past their own row, the plan
+ * to answer what lies past the row (relations, lists, aggregates) with the compiled read once the
+ * mutation has run, instead of field by field; the row's own fields stay as the mutation wrote
+ * them, so a concurrent write cannot show through. Undefined for anything else. Planned once per
+ * document and operation name.
  */
 export function payloadPlan(
   schema: GraphQLSchema,
