@@ -1,3 +1,4 @@
+import { insertSql } from '../data/insert.ts';
 import { scoped } from '../data/tenant.ts';
 import { type UserError, UserErrors, userError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
@@ -12,7 +13,7 @@ import {
 } from './customer-input.ts';
 import { eventValue } from './events.ts';
 import { createOnce, once } from './idempotency.ts';
-import { asPayload, lockLiveCustomer } from './service.ts';
+import { asPayload, isUniqueViolation, lockLiveCustomer } from './service.ts';
 import { ERASED_CUSTOMER_COLUMNS, eraseCustomer } from './tombstone.ts';
 
 export interface CustomerPayload {
@@ -47,9 +48,8 @@ function exactJson(value: Prisma.InputJsonValue): Prisma.InputJsonValue {
 }
 
 function uniqueViolationCode(error: unknown): UserError | undefined {
-  const e = error as { code?: string; meta?: unknown };
-  if (e?.code !== 'P2002') return undefined;
-  const detail = JSON.stringify(e.meta ?? {});
+  if (!isUniqueViolation(error)) return undefined;
+  const detail = JSON.stringify((error as { meta?: unknown }).meta ?? {});
   if (detail.includes('email')) {
     return userError(['input', 'email'], 'EMAIL_TAKEN', 'email is already used by another customer of this account and environment');
   }
@@ -73,30 +73,31 @@ function uniqueViolationCode(error: unknown): UserError | undefined {
 /** A customer write as a payload, a unique violation named by its field. */
 const asCustomerPayload = <T extends object>(write: () => Promise<T>) => asPayload(write, uniqueViolationCode);
 
-/** Inserts a checked new customer with its CUSTOMER_CREATED event. */
-async function insertCustomer(tx: Prisma.TransactionClient, ctx: Context, checked: CheckedCustomerFields): Promise<Customer> {
+/**
+ * Inserts a checked new customer with its CUSTOMER_CREATED event in one statement: a create is
+ * one round trip to the database, whether alone or in a transaction with its Idempotency-Key.
+ */
+async function insertCustomer(db: Prisma.TransactionClient, ctx: Context, checked: CheckedCustomerFields): Promise<Customer> {
   const merged = mergeCustomerFields(NOTHING_STORED, checked, checked.errors);
   if (checked.errors.length) throw new UserErrors(checked.errors);
-  const customer = await tx.customer.create({
-    data: {
-      ...(checked.data as Prisma.CustomerUncheckedCreateInput),
-      ...merged,
-      id: newId('Customer'),
-      accountId: ctx.caller.accountId,
-      env: ctx.caller.env,
-      metadata: exactJson((merged.metadata ?? {}) as Prisma.InputJsonObject),
-    },
-  });
-  await tx.event.create({
-    data: {
-      id: newId('Event'),
-      accountId: ctx.caller.accountId,
-      env: ctx.caller.env,
-      customerId: customer.id,
-      type: 'CUSTOMER_CREATED',
-      createdAt: customer.createdAt,
-    },
-  });
+  const at = new Date();
+  const row = {
+    ...checked.data,
+    ...merged,
+    id: newId('Customer'),
+    accountId: ctx.caller.accountId,
+    env: ctx.caller.env,
+    metadata: merged.metadata ?? {},
+    createdAt: at,
+    updatedAt: at,
+  };
+  const [customer] = await db.$queryRaw<Customer[]>`
+    WITH customer AS (${insertSql('Customer', row)} RETURNING *),
+    event AS (
+      INSERT INTO "Event" (id, "accountId", env, "customerId", type, "createdAt")
+      SELECT ${newId('Event')}, "accountId", env, id, 'CUSTOMER_CREATED', "createdAt" FROM customer
+    )
+    SELECT * FROM customer`;
   return customer;
 }
 
@@ -104,10 +105,11 @@ export async function createCustomer(ctx: Context, input: CustomerFieldsInput): 
   const checked = checkCustomerFields(input);
   mergeCustomerFields(NOTHING_STORED, checked, checked.errors);
   if (checked.errors.length) return { customer: null, userErrors: checked.errors };
+  const insert = async (db: Prisma.TransactionClient) => ({ customer: await insertCustomer(db, ctx, checked), userErrors: [] });
   const result = await asCustomerPayload(() =>
-    ctx.prisma.$transaction((tx) =>
-      createOnce(tx, ctx, 'createCustomer', input, async () => ({ customer: await insertCustomer(tx, ctx, checked), userErrors: [] })),
-    ),
+    ctx.idempotencyKey === undefined
+      ? insert(ctx.prisma as unknown as Prisma.TransactionClient)
+      : ctx.prisma.$transaction((tx) => createOnce(tx, ctx, 'createCustomer', input, () => insert(tx))),
   );
   return { customer: null, ...result };
 }

@@ -29,8 +29,8 @@ export async function asPayload<T extends object>(
 
 /** Whether an error is PostgreSQL's refusal of a duplicate in a unique index (through Prisma or raw SQL). */
 export function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; meta?: { code?: string } };
-  return e?.code === 'P2002' || e?.meta?.code === '23505';
+  const e = error as { code?: string; meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } };
+  return e?.code === 'P2002' || e?.meta?.driverAdapterError?.cause?.originalCode === '23505';
 }
 
 export const invalid = (field: string[], message: string) => userError(field, 'INVALID', `${field.slice(1).join('.')} ${message}`);
