@@ -345,3 +345,35 @@ describe('what comes due with time', () => {
     expect(await t.prisma.balance.count({ where: { customerId } })).toBe(0);
   });
 });
+
+describe('delete after the verbs, as Stripe does it', () => {
+  it('cancels subscriptions, drops balances, entities and codes, erases personal values from every event', async () => {
+    const customerId = await newCustomer('leaving_1');
+    await mutate(CREATE_PLAN, { id: 'leaving', name: 'Leaving', features: [{ featureId: 'seats', included: '3', interval: 'ONE_OFF' }] });
+    await mutate(ATTACH, { customerId, planId: 'leaving' });
+    await mutate(CREATE_ENTITY, { customerId, externalId: 'grace@example.com', name: 'Grace', featureId: 'seats' });
+    await mutate(CODE, { customerId, programId: 'friends' });
+    const deleted = await mutate(
+      'mutation($input: DeleteCustomerInput!) { deleteCustomer(input: $input) { deletedCustomerId userErrors { code } } }',
+      {
+        id: customerId,
+      },
+    );
+    expect(deleted.userErrors).toEqual([]);
+    const read = await t.request(
+      'query($id: ID!) { customer(id: $id) { deleted subscriptions { status } balances { id } entities { id } referralCodes { id } } }',
+      { id: customerId },
+    );
+    expect(read.data!.customer).toEqual({
+      deleted: true,
+      subscriptions: [{ status: 'CANCELED' }],
+      balances: [],
+      entities: [],
+      referralCodes: [],
+    });
+    const history = JSON.stringify(await t.prisma.event.findMany({ where: { customerId } }));
+    expect(history).not.toContain('grace@example.com');
+    expect(history).not.toContain('leaving_1');
+    expect(await eventsOf(customerId)).toContain('ENTITY_CREATED');
+  });
+});

@@ -6,7 +6,7 @@ import { Prisma } from '../generated/prisma/client.ts';
  * deleted, deletedAt, its currency and account balance) with its invoices, charges, purchases,
  * rewards, referrals and event history, so that what it was billed and paid stays readable and
  * its stats agree with its lists. Its personal data is erased everywhere, events included; its
- * subscriptions are canceled; its entities, balances and payment methods go. Reads need no rule of
+ * subscriptions are canceled; its entities, balances, payment methods and referral codes go. Reads need no rule of
  * their own: the tombstone is what the database holds.
  */
 
@@ -40,6 +40,7 @@ export async function eraseCustomer(tx: Prisma.TransactionClient, tenant: Tenant
   await tx.entity.deleteMany({ where: scoped('Entity', tenant, { customerId }) });
   await tx.balance.deleteMany({ where: scoped('Balance', tenant, { customerId }) });
   await tx.paymentMethod.deleteMany({ where: scoped('PaymentMethod', tenant, { customerId }) });
+  await tx.referralCode.deleteMany({ where: scoped('ReferralCode', tenant, { customerId }) });
   await tx.trialUsed.updateMany({ where: scoped('TrialUsed', tenant, { customerId }), data: { fingerprint: null } });
   // The before/after of each personal field an update recorded becomes null: the history says
   // that the email changed, not what it was.
@@ -49,4 +50,8 @@ export async function eraseCustomer(tx: Prisma.TransactionClient, tenant: Tenant
       FROM jsonb_each(data -> 'changes') AS changes(field, change)))
     WHERE "customerId" = ${customerId} AND "accountId" = ${tenant.accountId} AND env = ${tenant.env}::"Environment"
       AND jsonb_typeof(data -> 'changes') = 'object' AND data -> 'changes' <> '{}'::jsonb`;
+  // An entity's externalId is the merchant's own id for a seat, often a person's login or email.
+  await tx.$executeRaw`
+    UPDATE "Event" SET data = data || '{"externalId": null}'::jsonb
+    WHERE "customerId" = ${customerId} AND "accountId" = ${tenant.accountId} AND env = ${tenant.env}::"Environment" AND data ? 'externalId'`;
 }
