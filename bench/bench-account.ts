@@ -2,7 +2,7 @@
 export const BENCH_ACCOUNT_ID = 'acct_Benchmark000000000000000';
 /** Reads (scenarios A–E) see the TEST customers that bench:data loads. */
 export const BENCH_TEST_KEY = 'sk_test_BenchmarkReadKey000000000000';
-/** Writes (scenario F) go to LIVE, so the TEST list that B and D read never changes. */
+/** Writes (scenarios F and G) go to LIVE, so the TEST data that B to E read never changes. */
 export const BENCH_LIVE_KEY = 'sk_live_BenchmarkWriteKey00000000000';
 
 export const DEFAULT_BENCH_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/cg_bench';

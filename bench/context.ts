@@ -1,17 +1,26 @@
 import pg from 'pg';
 import { CUSTOMER_CURSOR, encodeCursor } from '../src/data/pagination.ts';
 import { BENCH_ACCOUNT_ID } from './bench-account.ts';
+import { METERED_BALANCES, METERED_CUSTOMERS } from './data-sql.ts';
 import type { BenchContext } from './scenarios.ts';
 
 const DEEP_POSITION = 900_000;
 const PAGE = 20;
+/** G's balances: enough that two of the 10 connections seldom meter the same row at once. */
+const METERED = 1000;
 
-/** Reads what the scenarios need from the bench database, and empties what F wrote last time. */
+/**
+ * Reads what the scenarios need from the bench database, empties what F and G wrote last time
+ * (the LIVE environment of the bench account: customers, and with them their balances and
+ * events), and makes G's balances afresh there.
+ */
 export async function loadBenchContext(databaseUrl: string): Promise<BenchContext> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     await client.query(`DELETE FROM "Customer" WHERE "accountId" = $1 AND env = 'LIVE'`, [BENCH_ACCOUNT_ID]);
+    await client.query(METERED_CUSTOMERS, [BENCH_ACCOUNT_ID, METERED]);
+    const metered = await client.query<{ customerId: string; featureId: string }>(METERED_BALANCES, [METERED]);
     const live = `"accountId" = $1 AND env = 'TEST' AND "deletedAt" IS NULL`;
     const [{ count }] = (await client.query<{ count: string }>(`SELECT count(*) FROM "Customer" WHERE ${live}`, [BENCH_ACCOUNT_ID])).rows;
     const customerCount = Number(count);
@@ -31,6 +40,7 @@ export async function loadBenchContext(databaseUrl: string): Promise<BenchContex
     ).rows;
     return {
       customerIds: ids.rows.map((row) => row.id),
+      meteredBalances: metered.rows,
       // What a person types to find one customer: the end of the name and the number of the email (lovelace.123456@).
       lookups: ids.rows.slice(0, 1000).map(({ email }) => ({ email, search: email.slice(email.indexOf('.') + 1, email.indexOf('@') + 1) })),
       deepCursor: encodeCursor('Customer', CUSTOMER_CURSOR, { id: deep.id }),

@@ -202,6 +202,23 @@ CROSS JOIN LATERAL (SELECT
   CASE WHEN pg_temp.rnd(1404, p.i) % 10 < 8 THEN 'CARD' ELSE (ARRAY['SEPA_DEBIT','PAYPAL'])[1 + pg_temp.rnd(1405, p.i) % 2] END::"PaymentMethodType" AS type) m
 WHERE pg_temp.rnd(1406, p.i) % 100 < 85`;
 
+/**
+ * Scenario G's balances: $2 customers of the LIVE environment of account $1, each with one
+ * "api_calls" balance that allows overage, so that every trackUsage meters and none is refused.
+ * Made afresh by every run, right after it empties LIVE (see bench/context.ts): usage starts at 0.
+ */
+export const METERED_CUSTOMERS = `
+INSERT INTO "Customer" (id, "accountId", env, name, email)
+SELECT 'cus_BenchMeter' || lpad(i::text, 6, '0'), $1, 'LIVE', 'Bench Meter ' || i, 'bench.meter.' || i || '@example.com'
+FROM generate_series(1, $2::int) AS i`;
+
+export const METERED_BALANCES = `
+INSERT INTO "Balance" (id, "customerId", "featureId", granted, usage, unlimited, "overageAllowed", interval, "nextResetAt")
+SELECT 'bal_BenchMeter' || lpad(i::text, 6, '0'), 'cus_BenchMeter' || lpad(i::text, 6, '0'), 'api_calls', 1000, 0, false, true,
+  'MONTH', (now() AT TIME ZONE 'UTC') + interval '30 days'
+FROM generate_series(1, $1::int) AS i
+RETURNING "customerId", "featureId"`;
+
 /** Ranges [first, end) of customers in [0, $1) not loaded yet (batches may commit out of order). */
 export const MISSING_RANGES = `
 SELECT min(i) AS first, max(i) + 1 AS end FROM (

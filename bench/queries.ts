@@ -70,6 +70,10 @@ export const CREATE_CUSTOMER = `mutation CreateCustomer($input: CreateCustomerIn
   createCustomer(input: $input) { customer { id name email createdAt } userErrors { field message code } }
 }`;
 
+export const TRACK_USAGE = `mutation TrackUsage($input: TrackUsageInput!) {
+  trackUsage(input: $input) { balance { id featureId usage remaining } userErrors { field message code } }
+}`;
+
 /** The first customers a filter finds: an email lookup, or a search. */
 export const CUSTOMERS_FOUND = `query CustomersFound($filter: CustomerFilter!) {
   customers(first: 20, filter: $filter) { edges { node { id name email createdAt } } }

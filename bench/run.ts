@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_BENCH_DATABASE_URL } from './bench-account.ts';
 import { fillBenchCustomers, prepareBenchDatabase, warmPageCache } from './bench-database.ts';
-import { checkAnswers, checkSameJson, statementsByPageSize } from './checks.ts';
+import { checkAnswers, checkSameJson, checkSameMeter, statementsByPageSize } from './checks.ts';
 import { loadBenchContext, postgresVersion } from './context.ts';
 import { load } from './load.ts';
 import {
@@ -35,7 +35,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '5' },
     connections: { type: 'string', default: '10' },
-    scenarios: { type: 'string', default: 'A,R,B,C,D,E,S,T,F' },
+    scenarios: { type: 'string', default: 'A,R,B,C,D,E,S,T,F,G' },
     'cpu-prof': { type: 'boolean', default: false },
     output: { type: 'string', default: 'BENCHMARKS.md' },
   },
@@ -134,6 +134,7 @@ try {
     `${context.customerCount.toLocaleString('en-US')} bench customers; ${connections} connections, ${warmup}s warm-up, ${rounds} rounds of ${duration}s per side`,
   );
   await checkSameJson(servers, selected);
+  await checkSameMeter(servers, selected);
   await checkAnswers(
     servers,
     selected.flatMap((s) => [s.subject, s.baseline]),

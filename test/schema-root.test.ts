@@ -8,7 +8,7 @@ import { createTestApp, type TestApp } from './helpers.ts';
 import { recordTrust } from './support/trust-record.ts';
 
 // The billing type of a customer's plans is PlanSubscription: `Subscription` is the name GraphQL
-// gives the root type of live updates, which this API does not serve yet.
+// gives the root type of live updates (src/schema/live.ts).
 
 let t: TestApp;
 /** What the app logs, as JSON lines. */
@@ -36,16 +36,21 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 describe('the schema', () => {
-  it('has no subscription root type, and names the billing type PlanSubscription', async () => {
+  it('has the live updates as its subscription root, and names the billing type PlanSubscription', async () => {
     const { data, errors } = await t.request(`{
-      __schema { queryType { name } mutationType { name } subscriptionType { name } }
-      reserved: __type(name: "Subscription") { name }
+      __schema { queryType { name } mutationType { name } subscriptionType { name fields { name } } }
       billing: __type(name: "PlanSubscription") { name interfaces { name } }
     }`);
     expect(errors).toBeUndefined();
     expect(data).toEqual({
-      __schema: { queryType: { name: 'Query' }, mutationType: { name: 'Mutation' }, subscriptionType: null },
-      reserved: null,
+      __schema: {
+        queryType: { name: 'Query' },
+        mutationType: { name: 'Mutation' },
+        subscriptionType: {
+          name: 'Subscription',
+          fields: [{ name: 'balanceChanged' }, { name: 'customerChanged' }, { name: 'customerEvents' }],
+        },
+      },
       billing: { name: 'PlanSubscription', interfaces: [{ name: 'Node' }] },
     });
   });
@@ -59,7 +64,7 @@ describe('the schema', () => {
       '@theguild/federation-composition',
       (typeDefs: DocumentNode) => composeWithGuild([{ name: 'customers', typeDefs, url: 'http://customers.invalid/graphql' }]),
     ],
-  ])('composes, with %s, into a supergraph without a subscription root', async (_composer, compose) => {
+  ])('composes, with %s, into a supergraph with its subscription root', async (_composer, compose) => {
     const { data } = await t.request<{ _service: { sdl: string } }>('{ _service { sdl } }');
     const result = compose(parse(data!._service.sdl));
     expect(result.errors ?? []).toEqual([]);
@@ -68,10 +73,10 @@ describe('the schema', () => {
     expect(roots.map((root) => [root.operation, root.type.name.value])).toEqual([
       ['query', 'Query'],
       ['mutation', 'Mutation'],
+      ['subscription', 'Subscription'],
     ]);
     const typeNames = supergraph.definitions.flatMap((d) => ('name' in d && d.name ? [d.name.value] : []));
     expect(typeNames).toContain('PlanSubscription');
-    expect(typeNames).not.toContain('Subscription');
   });
 });
 
@@ -93,7 +98,7 @@ describe('a subscription operation', () => {
     for (const spy of logged) spy.mockRestore();
   });
 
-  const SUBSCRIPTION = 'subscription PlanChanges { planId }';
+  const SUBSCRIPTION = 'subscription Events { customerEvents { id } }';
   const authorization = () => `Bearer ${t.merchant.testKey}`;
   const post = (accept: string) => ({
     url: 'http://localhost/graphql',
@@ -110,38 +115,32 @@ describe('a subscription operation', () => {
   const requests = {
     'POST, Accept: application/json': () => post('application/json'),
     'POST, Accept: application/graphql-response+json': () => post('application/graphql-response+json'),
-    'POST, Accept: text/event-stream': () => post('text/event-stream'),
     'GET, Accept: application/json': () => get('application/json'),
-    'GET, Accept: text/event-stream': () => get('text/event-stream'),
   };
 
   it.each(Object.entries(requests))(
-    'is refused with 400 SUBSCRIPTIONS_NOT_SUPPORTED over %s, and nothing logged',
+    'asking for JSON over %s, is refused with 406 STREAM_REQUIRED, and nothing logged',
     async (_how, request) => {
       const { url, init } = request();
       const response = await t.app.fetch(url, init);
-      const text = await response.text();
-      expect(response.status).toBe(400);
-      // Over text/event-stream the answer is one `next` event carrying the errors.
-      const body = JSON.parse(/^data: (\{.*\})$/m.exec(text)?.[1] ?? text) as {
-        data?: unknown;
-        errors: { extensions?: { code?: string } }[];
-      };
-      expect(body.errors.map((error) => error.extensions?.code)).toEqual(['SUBSCRIPTIONS_NOT_SUPPORTED']);
+      expect(response.status).toBe(406);
+      const body = (await response.json()) as { data?: unknown; errors: { message: string; extensions?: { code?: string } }[] };
+      expect(body.errors.map((error) => error.extensions?.code)).toEqual(['STREAM_REQUIRED']);
+      expect(body.errors[0].message).toContain('text/event-stream');
       expect(body.data).toBeUndefined();
       expectNothingLogged();
     },
   );
 
-  it('is refused the same way for a field that exists only on a query', async () => {
+  it('is refused with GRAPHQL_VALIDATION_FAILED for a field that exists only on a query', async () => {
     const { status, errors } = await t.request('subscription { customers(first: 1) { totalCount } }');
     expect(status).toBe(400);
-    expect(errors?.map((error) => error.extensions?.code)).toEqual(['SUBSCRIPTIONS_NOT_SUPPORTED']);
+    expect(errors?.map((error) => error.extensions?.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     expectNothingLogged();
     recordTrust({
-      attack: 'Schema: subscription operations (POST JSON, GET, text/event-stream)',
+      attack: 'Schema: subscription operations asking for JSON (POST, GET), and a query field subscribed to',
       tries: Object.keys(requests).length + 1,
-      outcome: `4xx: ${Object.keys(requests).length + 1} × SUBSCRIPTIONS_NOT_SUPPORTED, nothing logged`,
+      outcome: `4xx: ${Object.keys(requests).length} × STREAM_REQUIRED, 1 × GRAPHQL_VALIDATION_FAILED, nothing logged`,
       rowsChanged: '0',
     });
   });

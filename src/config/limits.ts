@@ -97,6 +97,15 @@ export const TEXT_LIMITS = {
   planName: 256,
 } as const;
 
+/**
+ * Live updates: subscriptions an API key may hold open in one server process, and on one WebSocket
+ * connection; events waiting for a subscriber before it is dropped as too slow; events a resume
+ * (`after`) may replay; how long a WebSocket may stay open without a subscription.
+ */
+export const LIVE_LIMITS = { perKey: 100, perConnection: 20, queuedEvents: 1_000, replay: 10_000, idleConnectionMs: 60_000 };
+
+export type LiveLimits = typeof LIVE_LIMITS;
+
 /** The billing verbs' numbers: units of a plan attached at once, trial days, plans per environment. */
 export const BILLING_LIMITS = { quantity: 10_000, trialDays: 730, plans: 1_000, featuresPerPlan: 100 } as const;
 

@@ -29,7 +29,15 @@ export const ERROR_CATALOGUE = {
   MAX_DIRECTIVES_EXCEEDED: { status: 400, when: 'The operation uses more directives than allowed.' },
   COST_LIMIT_EXCEEDED: { status: 400, when: 'The operation could load more objects than allowed (page sizes multiply).' },
   INTROSPECTION_DISABLED: { status: 400, when: '__schema or __type was asked for while INTROSPECTION=false.' },
-  SUBSCRIPTIONS_NOT_SUPPORTED: { status: 400, when: 'A subscription operation was sent; this server serves queries and mutations.' },
+  STREAM_REQUIRED: {
+    status: 406,
+    when: 'A subscription was sent asking for JSON: ask for text/event-stream (SSE), or subscribe over WebSocket (graphql-ws).',
+  },
+  TOO_MANY_SUBSCRIPTIONS: { status: 429, when: 'The API key (or the WebSocket connection) holds as many subscriptions open as allowed.' },
+  SUBSCRIBER_TOO_SLOW: {
+    status: 400,
+    when: 'A subscriber fell so far behind that events piled up: its subscription ended; subscribe again with `after` the last event id received.',
+  },
   EXECUTION_TIMEOUT: { status: 400, when: 'The operation ran longer than the execution timeout and was stopped.' },
   SERVICE_UNAVAILABLE: { status: 503, when: 'The database cannot be reached; retry after Retry-After seconds.' },
   INTERNAL_SERVER_ERROR: { status: 500, when: 'Anything unexpected; the message is masked and the log has the request id.' },

@@ -1,14 +1,15 @@
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { createRateLimit } from '../auth/rate-limit.ts';
-import { type Limits, limitsFromEnv } from '../config/limits.ts';
+import { LIVE_LIMITS, type Limits, type LiveLimits, limitsFromEnv } from '../config/limits.ts';
 import type { Database } from '../data/database.ts';
 import { type Context, createContext } from '../resolvers/context.ts';
+import { createLiveEvents } from '../resolvers/live.ts';
 import { schema } from '../schema/index.ts';
 import { compiledRead } from './compiled-read.ts';
 import { createLogger, errorLog, type Logger } from './log.ts';
 import { fromLoopback } from './loopback.ts';
-import { refuseUnservedOperations } from './operation-types.ts';
 import { requestLimitPlugins } from './request-limits.ts';
+import { streamRequired } from './stream-required.ts';
 import { maskError } from './unavailable.ts';
 
 export interface AppOptions {
@@ -25,6 +26,8 @@ export interface AppOptions {
   compiledRead?: boolean;
   /** Where errors are logged (by code, path and request id); JSON lines on standard output by default. */
   logger?: Logger;
+  /** Limits of live updates (src/config/limits.ts); smaller ones let tests reach them. */
+  liveLimits?: LiveLimits;
 }
 
 export const DEFAULT_QUERY = `query FirstCustomers {
@@ -52,11 +55,13 @@ export function createApp({
   limits = limitsFromEnv(),
   logger = createLogger(),
   compiledRead: compile = true,
+  liveLimits = LIVE_LIMITS,
 }: AppOptions) {
   const errors = errorLog(logger);
+  const live = createLiveEvents(db, liveLimits);
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
-    context: createContext(db, createRateLimit(db, limits)),
+    context: createContext(db, createRateLimit(db, limits), live),
     logging: errors.logging,
     graphqlEndpoint: '/graphql',
     landingPage: false,
@@ -64,13 +69,7 @@ export function createApp({
     // src/http/request-input.ts holds the body to limits.maxBodyBytes while it reads it.
     maxRequestBodySize: false,
     // Before the limits: their execution timeout races whatever executor is set before it.
-    plugins: [
-      ...plugins,
-      errors.plugin,
-      refuseUnservedOperations(),
-      ...(compile ? [compiledRead(db)] : []),
-      ...requestLimitPlugins(limits),
-    ],
+    plugins: [...plugins, errors.plugin, streamRequired(), ...(compile ? [compiledRead(db)] : []), ...requestLimitPlugins(limits)],
     // Loaded when GraphiQL is first asked for: its bundle holds 27 MB of heap that the API never needs.
     renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     // Whoever reaches the port gets GraphiQL; only a browser on this machine gets the demo key in it.
@@ -85,7 +84,7 @@ export function createApp({
     },
   });
   // The HTTP server's fast path (src/http/fast-path.ts) holds bodies to the same limit as the plugins.
-  return Object.assign(yoga, { limits });
+  return Object.assign(yoga, { limits, liveLimits, live });
 }
 
 export type App = ReturnType<typeof createApp>;

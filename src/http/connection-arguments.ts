@@ -82,13 +82,21 @@ function firstBadArgument(
 }
 
 export function checkConnectionArguments(): Plugin {
+  // Refused before it runs: a 400, whatever the Accept header, as the other request limits.
+  const refusal = (args: Parameters<NonNullable<Plugin['onExecute']>>[0]['args']) => {
+    const refused = firstBadArgument(args.schema, args.document, args.operationName, args.variableValues ?? {});
+    return refused instanceof GraphQLError
+      ? { errors: [apiError('BAD_USER_INPUT', refused.message, { extensions: refused.extensions })] }
+      : undefined;
+  };
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const refused = firstBadArgument(args.schema, args.document, args.operationName, args.variableValues ?? {});
-      // Refused before it runs: a 400, whatever the Accept header, as the other request limits.
-      if (refused instanceof GraphQLError) {
-        setResultAndStopExecution({ errors: [apiError('BAD_USER_INPUT', refused.message, { extensions: refused.extensions })] });
-      }
+      const refused = refusal(args);
+      if (refused) setResultAndStopExecution(refused);
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const refused = refusal(args);
+      if (refused) setResultAndStopExecution(refused);
     },
   };
 }

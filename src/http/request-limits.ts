@@ -1,5 +1,5 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import type { DocumentNode, ExecutionResult, FieldNode, GraphQLError, ValidationContext } from 'graphql';
+import type { DocumentNode, ExecutionResult, FieldNode, GraphQLError, GraphQLSchema, ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config/limits.ts';
 import { apiError, type ErrorCode } from '../domain/errors.ts';
@@ -58,19 +58,28 @@ function documentShapeLimits(limits: Limits): Plugin {
 }
 
 function pageAwareCostLimit(maxCost: number): Plugin {
+  /** The refusal of an operation (a subscription: of each event's answer) that could load too much. */
+  const refusal = (args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: unknown }) => {
+    const cost = operationCost(args.schema, args.document, args.operationName, args.variableValues as Record<string, unknown>);
+    // Undefined: variables the executor refuses before anything runs.
+    if (cost === undefined || cost <= maxCost) return undefined;
+    return {
+      errors: [
+        apiError(
+          'COST_LIMIT_EXCEEDED',
+          `This operation could load ${countText(cost)} objects; at most ${maxCost} are allowed. Ask for smaller pages (first/last) or fewer nested lists.`,
+        ),
+      ],
+    };
+  };
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const cost = operationCost(args.schema, args.document, args.operationName, args.variableValues);
-      // Undefined: variables the executor refuses before anything runs.
-      if (cost === undefined || cost <= maxCost) return;
-      setResultAndStopExecution({
-        errors: [
-          apiError(
-            'COST_LIMIT_EXCEEDED',
-            `This operation could load ${countText(cost)} objects; at most ${maxCost} are allowed. Ask for smaller pages (first/last) or fewer nested lists.`,
-          ),
-        ],
-      });
+      const refused = refusal(args);
+      if (refused) setResultAndStopExecution(refused);
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const refused = refusal(args);
+      if (refused) setResultAndStopExecution(refused);
     },
   };
 }

@@ -1,10 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { finished } from 'node:stream';
+import type { WebSocketServer } from 'ws';
 import type { Database } from '../data/database.ts';
 import { pendingMigrations } from '../data/migrate.ts';
 import { ERROR_CATALOGUE } from '../domain/errors.ts';
 import type { App } from './app.ts';
 import { operationFastPath } from './fast-path.ts';
+import { closeWebSockets, serveWebSockets } from './websocket.ts';
 
 async function databaseReady(db: Database): Promise<{ ready: boolean; reason?: string }> {
   try {
@@ -119,11 +121,16 @@ export function createHttpServer(app: App, db: Database): Server {
     },
   );
   server.maxConnections = maxConnections;
+  webSockets.set(server, serveWebSockets(server, app));
   return server;
 }
 
+const webSockets = new WeakMap<Server, WebSocketServer>();
+
 /** Stops taking connections, lets requests in flight finish, then closes the database. */
 export async function shutdown(server: Server, db: Database): Promise<void> {
+  const sockets = webSockets.get(server);
+  if (sockets) await closeWebSockets(sockets);
   await new Promise<void>((resolve) => {
     // close() ends the connections idle now; one answering a request would then stay open, idle,
     // for the keep-alive timeout: it is ended once its answer is out.

@@ -6,6 +6,7 @@ import type { Database } from '../data/database.ts';
 import { createLoaders, type Loaders } from '../data/loaders.ts';
 import { apiError } from '../domain/errors.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { LiveEvents } from './live.ts';
 
 /** What every resolver and service receives for a request. */
 export interface Context {
@@ -17,6 +18,8 @@ export interface Context {
   idempotencyKey?: string;
   /** The request's `X-Request-Id` when it is a plain token, else a new one: what its log lines carry. */
   requestId: string;
+  /** The events of every server process as they commit, for subscriptions. */
+  live: LiveEvents;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -31,7 +34,7 @@ export function unauthenticated() {
  * Builds the per-request context; a request without a valid API key ends here with 401, and one
  * past its key's rate limit with 429.
  */
-export function createContext(db: Database, rateLimit: RateLimit) {
+export function createContext(db: Database, rateLimit: RateLimit, live: LiveEvents) {
   const { prisma } = db;
   const authenticate = createAuthenticator(db);
   return async ({ request }: YogaInitialContext): Promise<Context> => {
@@ -45,6 +48,7 @@ export function createContext(db: Database, rateLimit: RateLimit) {
       loaders: createLoaders(prisma, caller),
       idempotencyKey: request.headers.get('idempotency-key') ?? undefined,
       requestId: requestId && REQUEST_ID.test(requestId) ? requestId : randomUUID(),
+      live,
     };
   };
 }

@@ -209,6 +209,7 @@ export async function attachPlan(ctx: Context, input: AttachInput): Promise<Atta
       entityId,
       quantity: subscription.quantity,
       trialEndsAt: subscription.trialEndsAt,
+      featureIds: grants.map((g) => g.featureId),
     });
     return { subscription, customer, userErrors: [] };
   };
@@ -273,6 +274,7 @@ export async function cancelSubscription(ctx: Context, input: { id: string; atPe
         entityId: current.entityId,
         atPeriodEnd: Boolean(input.atPeriodEnd),
         endsAt: subscription.expiresAt,
+        featureIds: input.atPeriodEnd ? [] : grantsOf(current).map((g) => g.featureId),
       });
       return { subscription, userErrors: [] };
     }),
@@ -295,6 +297,20 @@ export async function endDueSubscriptions(prisma: PrismaClient) {
       if (!subscription.expiresAt || subscription.expiresAt > new Date()) return;
       await tx.subscription.update({ where: { id }, data: { status: 'CANCELED' } });
       await takeBack(tx, tenant, subscription);
+      await tx.event.create({
+        data: {
+          id: newId('Event'),
+          ...tenant,
+          customerId,
+          type: 'SUBSCRIPTION_ENDED',
+          data: {
+            subscriptionId: id,
+            planId: subscription.planId,
+            entityId: subscription.entityId,
+            featureIds: grantsOf(subscription).map((g) => g.featureId),
+          },
+        },
+      });
     });
   }
 }

@@ -2,7 +2,7 @@ import { scoped } from '../data/tenant.ts';
 import { EventType } from '../generated/prisma/enums.ts';
 import { builder } from './builder.ts';
 
-const EventTypeEnum = builder.enumType(EventType, { name: 'EventType', description: 'What happened.' });
+export const EventTypeEnum = builder.enumType(EventType, { name: 'EventType', description: 'What happened.' });
 
 export const EventRef = builder.prismaObject('Event', {
   description: 'Something that happened to a customer, written in the same transaction as the change.',

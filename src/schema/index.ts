@@ -19,6 +19,7 @@ import './payment-method.ts';
 import './event.ts';
 import './customer.ts';
 import './node.ts';
+import './live.ts';
 
 builder.queryType({ description: "Read the customer graph of the caller's account and environment." });
 builder.mutationType({
