@@ -275,6 +275,64 @@ describe.each(Object.entries(setups))('%s', (_name, setup) => {
   });
 });
 
+describe('a subscription through Hive Gateway', () => {
+  it('forwards customerEvents end to end, joined with the orders subgraph, and nothing of another merchant', async () => {
+    const result = composeWithGuild(subgraphs(customersUrl, ordersUrl));
+    const gateway = createGatewayRuntime({
+      supergraph: result.supergraphSdl!,
+      logging: false,
+      propagateHeaders: { fromClientToSubgraphs: ({ request }) => ({ authorization: request.headers.get('authorization') }) },
+    });
+    const controller = new AbortController();
+    try {
+      const response = await gateway.fetch('http://gateway/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${merchant.testKey}` },
+        body: JSON.stringify({
+          query: 'subscription { customerEvents { type customer { name orders { number } } } }',
+        }),
+        signal: controller.signal,
+      });
+      expect(response.status).toBe(200);
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      const nextEvent = async () => {
+        for (;;) {
+          const match = /event: next\ndata: (.*)\n\n/.exec(text);
+          if (match) {
+            text = text.slice(match.index + match[0].length);
+            return JSON.parse(match[1]);
+          }
+          const { value, done } = await reader.read();
+          if (done) throw new Error(`the stream ended: ${text}`);
+          text += decoder.decode(value, { stream: true });
+        }
+      };
+      const first = nextEvent();
+      // The gateway opens the subgraph's stream on the first read; the write waits until it listens.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const update = (id: string, name: string, key: string) =>
+        fetch(customersUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+          body: JSON.stringify({
+            query: 'mutation ($input: UpdateCustomerInput!) { updateCustomer(input: $input) { customer { id } } }',
+            variables: { input: { id, name } },
+          }),
+        });
+      await update(customerIds.foreign, 'Grace B. Hopper', otherMerchant.testKey);
+      await update(customerIds.alan, 'Alan M. Turing', merchant.testKey);
+      expect(await first).toEqual({
+        data: { customerEvents: { type: 'CUSTOMER_UPDATED', customer: { name: 'Alan M. Turing', orders: [{ number: 'B-1' }] } } },
+      });
+    } finally {
+      controller.abort();
+      await gateway.dispose();
+    }
+  });
+});
+
 describe('npm run supergraph', () => {
   it('composes a schema file and a running subgraph into the supergraph @apollo/composition gives', async () => {
     const { stdout } = await promisify(execFile)(
