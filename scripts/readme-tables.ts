@@ -1,9 +1,11 @@
 import { markdownTable } from 'markdown-table';
 import {
+  BILLING_LIMITS,
   CAPACITY,
   DEFAULT_LIMITS,
   IDEMPOTENCY_KEY_MAX_LENGTH,
   LIST_LIMITS,
+  LIVE_LIMITS,
   MAX_NODE_IDS,
   METADATA_LIMITS,
   PAGE_SIZE,
@@ -63,6 +65,17 @@ function limitsTable(): string {
     ['Idempotency-Key', `${IDEMPOTENCY_KEY_MAX_LENGTH} characters`],
     ['PostgreSQL connections per process', number(CAPACITY.poolConnections)],
     ['API keys cached per process', number(CAPACITY.cachedApiKeys)],
+    [
+      'Billing verbs',
+      `quantity ${number(BILLING_LIMITS.quantity)}, trial ${number(BILLING_LIMITS.trialDays)} days, ${number(BILLING_LIMITS.plans)} plans per environment, ${number(BILLING_LIMITS.featuresPerPlan)} features per plan`,
+    ],
+    [
+      'Subscriptions open per API key / per WebSocket (per process)',
+      `${number(LIVE_LIMITS.perKey)} / ${number(LIVE_LIMITS.perConnection)}; more is \`TOO_MANY_SUBSCRIPTIONS\``,
+    ],
+    ['Events waiting for one subscriber', `${number(LIVE_LIMITS.queuedEvents)}; more drops it with \`SUBSCRIBER_TOO_SLOW\``],
+    ['Events a resume (`after`) replays', number(LIVE_LIMITS.replay)],
+    ['WebSocket without a subscription', `closed after ${seconds(LIVE_LIMITS.idleConnectionMs)} (close code 4000)`],
   ];
   return markdownTable([['limit', 'value'], ...rows]);
 }
