@@ -14,13 +14,13 @@ CREATE FUNCTION pg_temp.bench_id(prefix text, n bigint) RETURNS text IMMUTABLE L
 `;
 
 const PLACES = `(VALUES
-  (0, 'San Francisco', 'CA', '94107', 'US', 'USD', 'en_US', 'Market St'),
-  (1, 'New York', 'NY', '10001', 'US', 'USD', 'en_US', 'Main St'),
-  (2, 'Berlin', NULL, '10115', 'DE', 'EUR', 'de_DE', 'Friedrichstraße'),
-  (3, 'Amsterdam', NULL, '1012 JS', 'NL', 'EUR', 'nl_NL', 'Keizersgracht'),
-  (4, 'London', NULL, 'EC1A 1BB', 'GB', 'GBP', 'en_GB', 'High St'),
-  (5, 'Paris', NULL, '75001', 'FR', 'EUR', 'fr_FR', 'Rue de Rivoli'),
-  (6, 'Tokyo', 'Tokyo', '100-0001', 'JP', 'JPY', 'ja_JP', 'Chuo-dori')
+  (0, 'San Francisco', 'CA', '94107', 'US', 'USD', 'en-US', 'Market St'),
+  (1, 'New York', 'NY', '10001', 'US', 'USD', 'en-US', 'Main St'),
+  (2, 'Berlin', NULL, '10115', 'DE', 'EUR', 'de-DE', 'Friedrichstraße'),
+  (3, 'Amsterdam', NULL, '1012 JS', 'NL', 'EUR', 'nl-NL', 'Keizersgracht'),
+  (4, 'London', NULL, 'EC1A 1BB', 'GB', 'GBP', 'en-GB', 'High St'),
+  (5, 'Paris', NULL, '75001', 'FR', 'EUR', 'fr-FR', 'Rue de Rivoli'),
+  (6, 'Tokyo', 'Tokyo', '100-0001', 'JP', 'JPY', 'ja-JP', 'Chuo-dori')
 ) AS place(n, city, state, postal_code, country, currency, locale, street)`;
 
 /** Per customer: id, creation time, place and how many rows of each kind hang off it. */

@@ -11,11 +11,14 @@ import type { TrustFigure } from '../test/support/trust-record.ts';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SUITES = [
   'isolation',
+  'isolation-verbs',
   'limits',
+  'limits-verbs',
   'idempotency',
   'concurrency',
   'faults',
   'fuzz',
+  'fuzz-verbs',
   'accounts-cli',
   'document-analysis',
   'schema-root',

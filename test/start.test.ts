@@ -118,7 +118,9 @@ describe('seeding', () => {
       });
       const after = await counts();
       expect(after.customers).toBe(DEMO_CUSTOMER_COUNT);
-      expect(after.events).toBe(DEMO_CUSTOMER_COUNT);
+      // Besides its creation, a customer has the events of the verbs that made its billing.
+      expect(await db.prisma.event.count({ where: { type: 'CUSTOMER_CREATED' } })).toBe(DEMO_CUSTOMER_COUNT);
+      expect(after.events).toBeGreaterThan(DEMO_CUSTOMER_COUNT);
       expect(await seedDemo(db.prisma)).toEqual({ seeded: false });
       expect(await counts()).toEqual(after);
       expect(await seedDemo(db.prisma, { seedApiKey: demoKey })).toEqual({ seeded: false, apiKey: demoKey });
@@ -151,6 +153,71 @@ describe('seeding', () => {
       const statuses = await p.subscription.groupBy({ by: ['status'], _count: true });
       expect(statuses.length).toBeGreaterThanOrEqual(3);
       expect(await p.customer.count({ where: { subscriptions: { none: {} } } })).toBe(0);
+    } finally {
+      await drop();
+    }
+  });
+
+  it('tells the truth: balances are what attached plans granted less what was tracked, each verb with its event', async () => {
+    const { db, drop } = await createTestDatabase();
+    try {
+      const before = Date.now();
+      await seedDemo(db.prisma);
+      const p = db.prisma;
+      const DAY = 86_400_000;
+      const plans = await p.plan.findMany({ include: { features: true } });
+      expect(plans.map((plan) => plan.id).filter((id) => !id.startsWith('demo_'))).toEqual([]);
+      const subscriptions = await p.subscription.findMany();
+      expect(subscriptions.filter((s) => !plans.some((plan) => plan.id === s.planId)).map((s) => s.planId)).toEqual([]);
+      for (const s of subscriptions) {
+        expect(s.currentPeriodStart!.getTime()).toBeGreaterThanOrEqual(s.startedAt.getTime());
+        expect(s.currentPeriodEnd!.getTime()).toBeGreaterThanOrEqual(s.currentPeriodStart!.getTime());
+        if (s.expiresAt) expect(s.currentPeriodStart!.getTime()).toBeLessThanOrEqual(s.expiresAt.getTime());
+      }
+      // Each balance of an owner whose billing a verb made holds the grants of its live subscriptions.
+      const granting = subscriptions.filter((s) => (s.grants as unknown[]).length > 0);
+      expect(granting.length).toBeGreaterThanOrEqual(20);
+      const live = granting.filter((s) => s.status === 'ACTIVE');
+      const owner = (row: { customerId: string; entityId: string | null }) => `${row.customerId}/${row.entityId}`;
+      const owners = new Set(granting.map(owner));
+      const balances = (await p.balance.findMany()).filter((b) => owners.has(owner(b)));
+      for (const balance of balances) {
+        const grants = live
+          .filter((s) => owner(s) === owner(balance))
+          .flatMap((s) => s.grants as { featureId: string; included: string }[])
+          .filter((g) => g.featureId === balance.featureId);
+        expect(grants.length, `${owner(balance)} ${balance.featureId}`).toBeGreaterThan(0);
+        expect(balance.granted).toBe(grants.reduce((sum, g) => sum + BigInt(g.included), 0n));
+      }
+      expect(balances.filter((b) => b.usage > 0n).length).toBeGreaterThan(10);
+      for (const b of await p.balance.findMany()) {
+        if (!b.unlimited && !b.overageAllowed) expect(b.usage, `${b.featureId} of ${b.customerId}`).toBeLessThanOrEqual(b.granted);
+      }
+      const events = await p.event.findMany({ where: { type: { not: 'CUSTOMER_CREATED' } } });
+      const subscriptionIds = new Set(
+        events.filter((e) => e.type === 'SUBSCRIPTION_CREATED').map((e) => (e.data as { subscriptionId: string }).subscriptionId),
+      );
+      expect(granting.filter((s) => !subscriptionIds.has(s.id))).toEqual([]);
+      for (const type of ['USAGE_TRACKED', 'USAGE_SET', 'ENTITY_CREATED', 'REFERRAL_REDEEMED', 'SUBSCRIPTION_CANCELED'] as const) {
+        expect(events.filter((e) => e.type === type).length, type).toBeGreaterThan(0);
+      }
+      const entities = await p.entity.findMany({ where: { featureId: 'seats' } });
+      expect(entities.length).toBeGreaterThan(5);
+      expect((await p.referralCode.count()) + (await p.trialUsed.count())).toBeGreaterThan(5);
+
+      const invoices = await p.invoice.findMany();
+      for (const c of await p.customer.findMany()) {
+        expect(c.locale ?? 'en', c.id).toMatch(/^[a-z]{2,3}(-[A-Z]{2})?$/);
+        const own = invoices.filter((inv) => inv.customerId === c.id);
+        expect(new Set(own.map((inv) => inv.createdAt.getTime())).size, `invoice times of ${c.id}`).toBe(own.length);
+        const pastDue = own.some((inv) => inv.status === 'OPEN' && inv.createdAt.getTime() < before - 30 * DAY);
+        expect(c.delinquent, `delinquent ${c.id}`).toBe(pastDue);
+      }
+      expect(await p.charge.count({ where: { createdAt: { gt: new Date() } } })).toBe(0);
+      for (const reward of await p.reward.findMany()) {
+        if (reward.type === 'FREE_PRODUCT') expect(reward.duration).toBe('ONCE');
+        expect(reward.durationInMonths !== null).toBe(reward.duration === 'REPEATING');
+      }
     } finally {
       await drop();
     }

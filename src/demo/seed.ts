@@ -1,9 +1,21 @@
 import { createApiKey, environmentOfKey, hashApiKey } from '../auth/api-keys.ts';
 import { newId } from '../domain/ids.ts';
 import type { Environment, Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import type { Context } from '../resolvers/context.ts';
+import { upsertCustomer } from '../resolvers/customers.ts';
+import { createEntity } from '../resolvers/entities.ts';
+import { archivePlan, createPlan, type PlanInput } from '../resolvers/plans.ts';
+import { createReferralCode, redeemReferralCode } from '../resolvers/referrals.ts';
+import { attachPlan, cancelSubscription } from '../resolvers/subscriptions.ts';
+import { setUsage, trackUsage } from '../resolvers/usage.ts';
 
 export const DEMO_ACCOUNT_ID = 'acct_DemoMerchant000000000000';
 export const DEMO_CUSTOMER_COUNT = 50;
+/**
+ * The newest customers (the first a list shows), whose billing the verbs make. A verb costs a few
+ * milliseconds; through them for all 50, the first start's seed took about three times as long.
+ */
+export const DEMO_VERB_CUSTOMERS = 20;
 
 /** A small deterministic generator, so every seeded database holds the same kind of data. */
 function random(seed: number) {
@@ -82,23 +94,25 @@ const COMPANIES = [
   null,
 ];
 const ADDRESSES = [
-  { city: 'San Francisco', state: 'CA', postalCode: '94107', country: 'US', currency: 'USD', locale: 'en_US' },
-  { city: 'New York', state: 'NY', postalCode: '10001', country: 'US', currency: 'USD', locale: 'en_US' },
-  { city: 'Berlin', state: null, postalCode: '10115', country: 'DE', currency: 'EUR', locale: 'de_DE' },
-  { city: 'Amsterdam', state: null, postalCode: '1012 JS', country: 'NL', currency: 'EUR', locale: 'nl_NL' },
-  { city: 'London', state: null, postalCode: 'EC1A 1BB', country: 'GB', currency: 'GBP', locale: 'en_GB' },
-  { city: 'Paris', state: null, postalCode: '75001', country: 'FR', currency: 'EUR', locale: 'fr_FR' },
-  { city: 'Tokyo', state: 'Tokyo', postalCode: '100-0001', country: 'JP', currency: 'JPY', locale: 'ja_JP' },
+  { city: 'San Francisco', state: 'CA', postalCode: '94107', country: 'US', currency: 'USD', locale: 'en-US' },
+  { city: 'New York', state: 'NY', postalCode: '10001', country: 'US', currency: 'USD', locale: 'en' },
+  { city: 'Berlin', state: null, postalCode: '10115', country: 'DE', currency: 'EUR', locale: 'de-DE' },
+  { city: 'Amsterdam', state: null, postalCode: '1012 JS', country: 'NL', currency: 'EUR', locale: 'nl-NL' },
+  { city: 'London', state: null, postalCode: 'EC1A 1BB', country: 'GB', currency: 'GBP', locale: 'en-GB' },
+  { city: 'Paris', state: null, postalCode: '75001', country: 'FR', currency: 'EUR', locale: 'fr-FR' },
+  { city: 'Tokyo', state: 'Tokyo', postalCode: '100-0001', country: 'JP', currency: 'JPY', locale: 'ja-JP' },
 ];
 const STREETS = ['Market St', 'Main St', 'Friedrichstraße', 'Keizersgracht', 'High St', 'Rue de Rivoli', 'Chuo-dori'];
-const PLANS = ['free', 'starter', 'pro', 'team', 'enterprise'];
-const ADD_ONS = ['extra_seats', 'priority_support', 'ai_pack'];
+// Prefixed, so that the plans an integrator creates first in the demo account ("pro", "free") are theirs to name.
+const PLANS = ['demo_free', 'demo_starter', 'demo_pro', 'demo_team', 'demo_enterprise'];
+const ADD_ONS = ['demo_extra_seats', 'demo_priority_support', 'demo_ai_pack'];
 const FEATURES = ['api_calls', 'seats', 'storage_gb', 'ai_credits', 'emails'];
 const SUBSCRIPTION_STATUSES = ['ACTIVE', 'ACTIVE', 'ACTIVE', 'SCHEDULED', 'PAST_DUE', 'CANCELED', 'EXPIRED'] as const;
 const INVOICE_STATUSES = ['PAID', 'PAID', 'PAID', 'OPEN', 'DRAFT', 'VOID', 'UNCOLLECTIBLE'] as const;
-const CHARGE_STATUSES = ['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'PENDING', 'FAILED', 'REFUNDED'] as const;
 const CARD_BRANDS = ['visa', 'mastercard', 'amex'];
 const DAY = 86_400_000;
+/** Days an invoice may stay open before it is past due (and its customer delinquent). */
+const PAYMENT_TERMS_DAYS = 30;
 
 export interface DemoData {
   customers: Prisma.CustomerCreateManyInput[];
@@ -166,7 +180,7 @@ export function demoData(accountId: string, env: Environment, count: number, see
       preferredLocales: [place.locale],
       currency: place.currency,
       balance: BigInt(r.chance(0.2) ? -r.int(100, 5000) : 0),
-      delinquent: r.chance(0.1),
+      delinquent: false,
       invoicePrefix: prefix,
       nextInvoiceSequence: 1,
       taxExempt: r.pick(['NONE', 'NONE', 'NONE', 'EXEMPT', 'REVERSE'] as const),
@@ -196,6 +210,11 @@ export function demoData(accountId: string, env: Environment, count: number, see
     for (let s = 0; s < r.int(1, 5); s++) {
       const status = r.pick(SUBSCRIPTION_STATUSES);
       const startedAt = at(s * 7);
+      const ended = status === 'CANCELED' || status === 'EXPIRED';
+      const expiresAt = ended ? at(s * 7 + 60) : null;
+      // The period is inside the subscription: its last one when it ended, else the one running now.
+      const periodEnd = expiresAt ?? new Date(startedAt.getTime() + (Math.floor((now - startedAt.getTime()) / (30 * DAY)) + 1) * 30 * DAY);
+      const periodStart = new Date(Math.max(startedAt.getTime(), periodEnd.getTime() - 30 * DAY));
       data.subscriptions.push({
         id: newId('Subscription'),
         customerId: id,
@@ -205,11 +224,11 @@ export function demoData(accountId: string, env: Environment, count: number, see
         addOn: s > 0,
         quantity: s === 0 ? 1 : r.int(1, 10),
         startedAt,
-        currentPeriodStart: new Date(now - 10 * DAY),
-        currentPeriodEnd: new Date(now + 20 * DAY),
+        currentPeriodStart: periodStart,
+        currentPeriodEnd: periodEnd,
         trialEndsAt: r.chance(0.2) ? new Date(startedAt.getTime() + 14 * DAY) : null,
         canceledAt: status === 'CANCELED' ? at(s * 7 + 30) : null,
-        expiresAt: status === 'EXPIRED' || status === 'CANCELED' ? at(s * 7 + 60) : null,
+        expiresAt,
         createdAt: startedAt,
       });
     }
@@ -228,8 +247,12 @@ export function demoData(accountId: string, env: Environment, count: number, see
     const features = [...FEATURES].sort(() => r.next() - 0.5).slice(0, r.int(2, 5));
     for (const featureId of features) {
       const granted = BigInt(r.pick([100, 1000, 10000, 50000]));
-      const usage = BigInt(Math.floor(Number(granted) * r.next() * 1.2));
+      const used = r.next();
       const interval = r.pick(['MONTH', 'MONTH', 'DAY', 'YEAR', 'ONE_OFF'] as const);
+      const unlimited = featureId === 'emails' && r.chance(0.3);
+      const overageAllowed = r.chance(0.4);
+      // Within the grant unless the balance may go past it.
+      const usage = BigInt(Math.floor(Number(granted) * used * (unlimited || overageAllowed ? 1.2 : 1)));
       data.balances.push({
         id: newId('Balance'),
         customerId: id,
@@ -237,8 +260,8 @@ export function demoData(accountId: string, env: Environment, count: number, see
         featureId,
         granted,
         usage,
-        unlimited: featureId === 'emails' && r.chance(0.3),
-        overageAllowed: r.chance(0.4),
+        unlimited,
+        overageAllowed,
         interval,
         nextResetAt: interval === 'ONE_OFF' ? null : new Date(now + r.int(1, 30) * DAY),
         createdAt,
@@ -252,18 +275,21 @@ export function demoData(accountId: string, env: Environment, count: number, see
         entityId,
         featureId: 'ai_credits',
         granted: 500n,
-        usage: BigInt(r.int(0, 600)),
+        usage: BigInt(r.int(0, 500)),
         interval: 'MONTH',
         nextResetAt: new Date(now + 12 * DAY),
         createdAt,
         updatedAt: at(2),
       });
     }
-    for (let n = 0; n < r.int(2, 15); n++) {
+    const invoiceCount = r.int(2, 15);
+    // Invoices at distinct times between the customer's creation and an hour before now, a month apart at most.
+    const invoiceGap = Math.min(30 * DAY, Math.floor((now - 3_600_000 - createdAt.getTime()) / (invoiceCount + 1)));
+    for (let n = 0; n < invoiceCount; n++) {
       const invoiceId = newId('Invoice');
       const status = r.pick(INVOICE_STATUSES);
-      const total = BigInt(r.pick([0, 900, 2900, 4900, 9900, 29900]) * (place.currency === 'JPY' ? 1 : 1));
-      const issuedAt = at(n * 30 + 1);
+      const total = BigInt(r.pick([0, 900, 2900, 4900, 9900, 29900]));
+      const issuedAt = new Date(createdAt.getTime() + (n + 1) * invoiceGap);
       data.invoices.push({
         id: invoiceId,
         customerId: id,
@@ -276,7 +302,7 @@ export function demoData(accountId: string, env: Environment, count: number, see
         createdAt: issuedAt,
       });
       if (status !== 'DRAFT' && total > 0n) {
-        const chargeStatus = status === 'PAID' ? 'SUCCEEDED' : r.pick(CHARGE_STATUSES);
+        const chargeStatus = status === 'PAID' ? 'SUCCEEDED' : status === 'OPEN' ? r.pick(['PENDING', 'FAILED'] as const) : 'FAILED';
         data.charges.push({
           id: newId('Charge'),
           customerId: id,
@@ -288,8 +314,12 @@ export function demoData(accountId: string, env: Environment, count: number, see
         });
       }
     }
-    (data.customers.at(-1) as { nextInvoiceSequence: number }).nextInvoiceSequence =
-      data.invoices.filter((inv) => inv.customerId === id).length + 1;
+    const invoices = data.invoices.filter((inv) => inv.customerId === id);
+    const customer = data.customers.at(-1) as { nextInvoiceSequence: number; delinquent: boolean };
+    customer.nextInvoiceSequence = invoices.length + 1;
+    customer.delinquent = invoices.some(
+      (inv) => inv.status === 'OPEN' && new Date(inv.createdAt!).getTime() < now - PAYMENT_TERMS_DAYS * DAY,
+    );
     if (r.chance(0.4))
       data.trialsUsed.push({
         id: newId('TrialUsed'),
@@ -309,9 +339,8 @@ export function demoData(accountId: string, env: Environment, count: number, see
         percentOff: type === 'PERCENTAGE_DISCOUNT' ? r.pick([10, 20, 50]) : null,
         amountOff: type === 'FIXED_DISCOUNT' ? BigInt(r.pick([500, 1000, 2500])) : null,
         currency: type === 'FIXED_DISCOUNT' ? place.currency : null,
-        planId: type === 'FREE_PRODUCT' ? 'pro' : null,
-        duration: r.pick(['ONCE', 'REPEATING', 'FOREVER'] as const),
-        durationInMonths: 3,
+        planId: type === 'FREE_PRODUCT' ? 'demo_pro' : null,
+        ...rewardDuration(type, r.pick(['ONCE', 'REPEATING', 'FOREVER'] as const)),
         expiresAt: new Date(now + 90 * DAY),
         createdAt: at(3),
       });
@@ -347,6 +376,12 @@ export function demoData(accountId: string, env: Environment, count: number, see
   return data;
 }
 
+/** A free product is given once; a discount lasts once, forever, or a number of months. */
+function rewardDuration(type: string, duration: 'ONCE' | 'REPEATING' | 'FOREVER') {
+  if (type === 'FREE_PRODUCT') return { duration: 'ONCE' as const, durationInMonths: null };
+  return { duration, durationInMonths: duration === 'REPEATING' ? 3 : null };
+}
+
 type Writer = Pick<
   PrismaClient,
   | 'customer'
@@ -378,11 +413,174 @@ export async function insertDemoData(tx: Writer, data: DemoData): Promise<void> 
   await tx.event.createMany({ data: data.events });
 }
 
+/** The demo's catalog, made with createPlan: what its subscriptions grant. */
+const CATALOG: PlanInput[] = [
+  {
+    id: 'demo_free',
+    name: 'Free',
+    features: [
+      { featureId: 'api_calls', included: 1_000n, interval: 'MONTH' },
+      { featureId: 'seats', included: 1n, interval: 'ONE_OFF' },
+      { featureId: 'storage_gb', included: 1n, interval: 'ONE_OFF' },
+    ],
+  },
+  {
+    id: 'demo_starter',
+    name: 'Starter',
+    features: [
+      { featureId: 'api_calls', included: 10_000n, interval: 'MONTH' },
+      { featureId: 'seats', included: 3n, interval: 'ONE_OFF' },
+      { featureId: 'storage_gb', included: 10n, interval: 'ONE_OFF' },
+      { featureId: 'emails', included: 1_000n, interval: 'MONTH' },
+    ],
+  },
+  {
+    id: 'demo_pro',
+    name: 'Pro',
+    features: [
+      { featureId: 'api_calls', included: 100_000n, interval: 'MONTH' },
+      { featureId: 'seats', included: 10n, interval: 'ONE_OFF' },
+      { featureId: 'storage_gb', included: 100n, interval: 'ONE_OFF' },
+      { featureId: 'ai_credits', included: 5_000n, overageAllowed: true, interval: 'MONTH' },
+      { featureId: 'emails', unlimited: true, interval: 'MONTH' },
+    ],
+  },
+  {
+    id: 'demo_team',
+    name: 'Team',
+    features: [
+      { featureId: 'api_calls', included: 250_000n, overageAllowed: true, interval: 'MONTH' },
+      { featureId: 'seats', included: 25n, interval: 'ONE_OFF' },
+      { featureId: 'storage_gb', included: 500n, interval: 'ONE_OFF' },
+      { featureId: 'ai_credits', included: 20_000n, overageAllowed: true, interval: 'MONTH' },
+      { featureId: 'emails', unlimited: true, interval: 'MONTH' },
+    ],
+  },
+  {
+    id: 'demo_enterprise',
+    name: 'Enterprise',
+    features: [
+      { featureId: 'api_calls', unlimited: true, interval: 'MONTH' },
+      { featureId: 'seats', included: 100n, overageAllowed: true, interval: 'ONE_OFF' },
+      { featureId: 'storage_gb', included: 5_000n, interval: 'ONE_OFF' },
+      { featureId: 'ai_credits', included: 100_000n, overageAllowed: true, interval: 'MONTH' },
+      { featureId: 'emails', unlimited: true, interval: 'MONTH' },
+    ],
+  },
+  { id: 'demo_extra_seats', name: 'Extra seats (add-on)', features: [{ featureId: 'seats', included: 5n, interval: 'ONE_OFF' }] },
+  { id: 'demo_priority_support', name: 'Priority support (add-on)', features: [] },
+  { id: 'demo_ai_pack', name: 'AI pack (add-on)', features: [{ featureId: 'ai_credits', included: 10_000n, interval: 'MONTH' }] },
+  { id: 'demo_workspace', name: 'Workspace', features: [{ featureId: 'ai_credits', included: 500n, interval: 'MONTH' }] },
+  { id: 'demo_legacy', name: 'Legacy (archived)', features: [{ featureId: 'api_calls', included: 5_000n, interval: 'MONTH' }] },
+];
+const BASE_PLANS = ['demo_free', 'demo_starter', 'demo_starter', 'demo_pro', 'demo_pro', 'demo_team'];
+const TRIAL_PLANS = new Set(['demo_pro', 'demo_team']);
+const WORKSPACES = ['Marketing', 'Engineering', 'Sales', 'Design'];
+const REFERRAL_PROGRAMME = 'demo_friends';
+
+/** Fails the seed (and so rolls the whole demo back) when a verb refuses: the demo holds only what the verbs accept. */
+function accepted<T extends { userErrors: { code: string; message: string }[] }>(verb: string, payload: T): T {
+  if (payload.userErrors.length) throw new Error(`Seeding the demo: ${verb} refused: ${JSON.stringify(payload.userErrors)}`);
+  return payload;
+}
+
+/** What a customer's base plan and add-ons granted, by feature, with whether it may go past it. */
+type Grants = Map<string, { included: bigint; unlimited: boolean; overageAllowed: boolean }>;
+
+function addGrants(grants: Grants, planId: string, quantity: number) {
+  for (const feature of CATALOG.find((plan) => plan.id === planId)?.features ?? []) {
+    const held = grants.get(feature.featureId) ?? { included: 0n, unlimited: false, overageAllowed: false };
+    grants.set(feature.featureId, {
+      included: held.included + (feature.included ?? 0n) * BigInt(quantity),
+      unlimited: held.unlimited || Boolean(feature.unlimited),
+      overageAllowed: held.overageAllowed || Boolean(feature.overageAllowed),
+    });
+  }
+}
+
+/**
+ * The demo's billing, made by the service layer's verbs as an integrator's calls would make it:
+ * the catalog, each customer's plan (some on a trial) and add-ons (some canceled), seats taken by
+ * workspaces, usage tracked and set, referral codes and their redemptions, each with its event.
+ * The customers themselves and what has no verb (invoices, charges, purchases, payment methods,
+ * welcome rewards) are inserted by `insertDemoData`.
+ */
+async function runDemoVerbs(ctx: Context, customerIds: string[], made: Set<string>, seed = 42) {
+  const r = random(seed);
+  for (const plan of CATALOG) accepted('createPlan', await createPlan(ctx, plan));
+  accepted('archivePlan', await archivePlan(ctx, { id: 'demo_legacy' }));
+  for (const [i, customerId] of customerIds.entries()) {
+    if (!made.has(customerId)) continue;
+    const grants: Grants = new Map();
+    const planId = r.pick(BASE_PLANS);
+    const trialDays = TRIAL_PLANS.has(planId) && r.chance(0.3) ? 14 : null;
+    accepted('attachPlan', await attachPlan(ctx, { customerId, planId, trialDays }));
+    addGrants(grants, planId, 1);
+    if (r.chance(0.2)) {
+      const quantity = r.int(1, 3);
+      accepted('attachPlan', await attachPlan(ctx, { customerId, planId: 'demo_extra_seats', quantity }));
+      addGrants(grants, 'demo_extra_seats', quantity);
+    }
+    if (r.chance(0.2)) {
+      const pack = accepted('attachPlan', await attachPlan(ctx, { customerId, planId: 'demo_ai_pack' }));
+      if (r.chance(0.5))
+        accepted('cancelSubscription', await cancelSubscription(ctx, { id: pack.subscription!.id, atPeriodEnd: r.chance(0.3) }));
+      else addGrants(grants, 'demo_ai_pack', 1);
+    }
+    const seats = Number(grants.get('seats')?.included ?? 0n);
+    for (let e = 0; e < Math.min(seats, r.int(0, 3)); e++) {
+      const { entity } = accepted(
+        'createEntity',
+        await createEntity(ctx, { customerId, externalId: `workspace_${e + 1}`, name: `${WORKSPACES[e]} workspace`, featureId: 'seats' }),
+      );
+      if (r.chance(0.35)) {
+        accepted('attachPlan', await attachPlan(ctx, { customerId, planId: 'demo_workspace', entityId: entity!.id }));
+        const value = BigInt(r.int(1, 500));
+        accepted('trackUsage', await trackUsage(ctx, { customerId, entityId: entity!.id, featureId: 'ai_credits', value }));
+      }
+    }
+    for (const featureId of ['api_calls', 'ai_credits', 'emails']) {
+      const granted = grants.get(featureId);
+      if (!granted) continue;
+      // Within the grant, or up to a fifth past it where the balance allows overage.
+      const ceiling = granted.unlimited ? 5_000 : Number(granted.included) * (granted.overageAllowed ? 1.2 : 0.95);
+      const value = BigInt(Math.max(1, Math.floor(ceiling * r.next())));
+      accepted('trackUsage', await trackUsage(ctx, { customerId, featureId, value }));
+    }
+    const storage = Number(grants.get('storage_gb')?.included ?? 0n);
+    accepted('setUsage', await setUsage(ctx, { customerId, featureId: 'storage_gb', usage: BigInt(r.int(0, storage)) }));
+    if (i > 0 && r.chance(0.35)) {
+      const referrer = customerIds[r.int(0, i - 1)];
+      const { referralCode } = accepted(
+        'createReferralCode',
+        await createReferralCode(ctx, { customerId: referrer, programId: REFERRAL_PROGRAMME }),
+      );
+      accepted('redeemReferralCode', await redeemReferralCode(ctx, { code: referralCode!.code, customerId }));
+    }
+  }
+  // Found by the merchant's own id, as an integrator's sign-up retry would: updated, not doubled.
+  accepted('upsertCustomer', await upsertCustomer(ctx, { externalId: 'user_1000', sendEmailReceipts: true }));
+}
+
 export interface SeedResult {
   /** False when the demo account already existed. */
   seeded: boolean;
   /** The demo key, when this run created it (it cannot be read back later: only its hash is kept). */
   apiKey?: string;
+}
+
+/**
+ * A request's context for the verbs, inside the seed's one transaction: a verb's own transaction
+ * runs as part of it. That is sound only because a refused verb fails the whole seed (`accepted`):
+ * no savepoint undoes what a refused verb wrote before it refused.
+ */
+function seedContext(tx: Prisma.TransactionClient, caller: Context['caller']): Context {
+  const prisma = new Proxy(tx, {
+    get: (target, property, receiver) =>
+      property === '$transaction' ? (run: (db: Prisma.TransactionClient) => unknown) => run(tx) : Reflect.get(target, property, receiver),
+  }) as unknown as PrismaClient;
+  // The verbs neither read through loaders nor subscribe to live events.
+  return { prisma, caller } as Context;
 }
 
 /**
@@ -407,7 +605,29 @@ export async function seedDemo(prisma: PrismaClient, options: { seedApiKey?: str
     async (tx) => {
       await tx.account.create({ data: { id: DEMO_ACCOUNT_ID, name: 'Demo merchant' } });
       const key = await createApiKey(tx, DEMO_ACCOUNT_ID, env, seedApiKey);
-      await insertDemoData(tx, demoData(DEMO_ACCOUNT_ID, env, DEMO_CUSTOMER_COUNT));
+      const data = demoData(DEMO_ACCOUNT_ID, env, DEMO_CUSTOMER_COUNT);
+      const made = new Set(data.customers.slice(-DEMO_VERB_CUSTOMERS).map((customer) => customer.id));
+      const notMade = <T extends { customerId: string }>(rows: T[]) => rows.filter((row) => !made.has(row.customerId));
+      // Of the customers whose billing the verbs make, only the subscriptions that ended before are
+      // inserted (history, granting nothing now); their purchases of entities go to the customer.
+      const ended = (status: string | undefined) => status === 'CANCELED' || status === 'EXPIRED';
+      await insertDemoData(tx, {
+        ...data,
+        subscriptions: data.subscriptions
+          .filter((subscription) => !made.has(subscription.customerId) || (subscription.entityId == null && ended(subscription.status)))
+          .map((subscription) => (made.has(subscription.customerId) ? { ...subscription, trialEndsAt: null } : subscription)),
+        balances: notMade(data.balances),
+        entities: notMade(data.entities),
+        trialsUsed: notMade(data.trialsUsed),
+        referrals: notMade(data.referrals),
+        purchases: data.purchases.map((purchase) => (made.has(purchase.customerId) ? { ...purchase, entityId: null } : purchase)),
+      });
+      const { id: keyId } = await tx.apiKey.findUniqueOrThrow({ where: { hash: hashApiKey(key) } });
+      await runDemoVerbs(
+        seedContext(tx, { accountId: DEMO_ACCOUNT_ID, env, keyId }),
+        data.customers.map((customer) => customer.id),
+        made,
+      );
       return key;
     },
     { timeout: 60_000 },
