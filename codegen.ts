@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 // Typed documents for the client test, from the committed subgraph schema: what a frontend
@@ -8,7 +9,8 @@ const config: CodegenConfig = {
   generates: {
     'test/client/generated/': {
       preset: 'client',
-      presetConfig: { fragmentMasking: false },
+      // Ids are the documents' SHA-256, as Apollo's and urql's persisted queries send them.
+      presetConfig: { fragmentMasking: false, persistedDocuments: { hashAlgorithm: 'sha256' } },
       config: {
         useTypeImports: true,
         enumsAsTypes: true,
@@ -20,6 +22,11 @@ const config: CodegenConfig = {
         },
       },
     },
+  },
+  hooks: {
+    // The registered documents the server loads (TRUSTED_DOCUMENTS), committed: generated/ is not.
+    afterAllFileWrite: () =>
+      writeFileSync('trusted-documents.json', `${readFileSync('test/client/generated/persisted-documents.json', 'utf8').trimEnd()}\n`),
   },
 };
 

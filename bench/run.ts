@@ -1,5 +1,7 @@
 // npm run bench -- [--customers N] [--duration S] [--rounds R] [--warmup S] [--connections C]
-//                  [--scenarios A,B,...] [--database-url URL] [--cpu-prof] [--output FILE]
+//                  [--scenarios A,B,...] [--database-url URL] [--cpu-prof] [--output FILE] [--workers 1,2]
+// --workers also measures the GraphQL side of each selected scenario on a server of that many
+// worker processes (as npm start runs on PostgreSQL), each count in turn, round after round.
 // --cpu-prof writes a CPU profile of the GraphQL server per scenario, over all its rounds, into
 // bench/profiles (read it with scripts/cpu-profile-top.ts).
 // Loads the bench database to N customers if it has fewer, starts the GraphQL server and the
@@ -26,6 +28,7 @@ import {
 } from './report.ts';
 import { scenarios as allScenarios, type Scenario, type ServerName, type Side } from './scenarios.ts';
 import { productionLaunch, type ServerUnderTest, startServer } from './servers.ts';
+import { type WorkerFigures, workerChecks, workersTable } from './workers-report.ts';
 
 const { values } = parseArgs({
   options: {
@@ -38,6 +41,7 @@ const { values } = parseArgs({
     scenarios: { type: 'string', default: 'A,R,B,C,D,E,S,T,F,G' },
     'cpu-prof': { type: 'boolean', default: false },
     output: { type: 'string', default: 'BENCHMARKS.md' },
+    workers: { type: 'string', default: '' },
   },
 });
 const databaseUrl = values['database-url'];
@@ -46,6 +50,10 @@ const duration = Number(values.duration);
 const rounds = Number(values.rounds);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number of at least 1, got "${values.rounds}"`);
 const warmup = Number(values.warmup);
+const workerCounts = values.workers ? values.workers.split(',').map(Number) : [];
+if (!workerCounts.every((count) => Number.isInteger(count) && count >= 1)) {
+  throw new Error(`--workers must be whole numbers of at least 1, separated by commas, got "${values.workers}"`);
+}
 // Pages of the bench data from 25 customers up hold a referral with a reward; a smaller page
 // may not, and then rightly skips the reward statement.
 const PAGE_SIZES = [25, 50, 100];
@@ -69,9 +77,16 @@ const servers: Record<ServerName, ServerUnderTest> = {
   rateLimited: await startServer('bench-graphql-server.js', databaseUrl, withRateLimit(100_000_000)),
   raw: await startServer('bench-raw-endpoint.js', databaseUrl),
 };
+const workerServers = new Map<number, ServerUnderTest>();
+for (const count of workerCounts) {
+  const launch = withRateLimit(0);
+  workerServers.set(
+    count,
+    await startServer('bench-graphql-workers.js', databaseUrl, { ...launch, env: { ...launch.env, WEB_CONCURRENCY: String(count) } }),
+  );
+}
 
-async function measureRound(side: Side): Promise<RoundFigures> {
-  const server = servers[side.server];
+async function measureRound(side: Side, server = servers[side.server]): Promise<RoundFigures> {
   await server.stats();
   const result = await load(server.url, side, { connections, duration });
   const stats = await server.stats();
@@ -129,6 +144,23 @@ async function measure(scenario: Scenario): Promise<ScenarioFigures> {
   return { scenario, subject: sideFigures(subject, subjectRounds), baseline: sideFigures(baseline, baselineRounds) };
 }
 
+/** The scenario's GraphQL side on each worker count, the counts taking turns round after round. */
+async function measureWorkers(scenario: Scenario): Promise<WorkerFigures> {
+  const side = scenario.subject;
+  for (const server of workerServers.values()) if (warmup > 0) await load(server.url, side, { connections, duration: warmup });
+  const measured = new Map<number, RoundFigures[]>(workerCounts.map((count) => [count, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const [count, server] of workerServers) measured.get(count)!.push(await measureRound(side, server));
+  }
+  return {
+    scenario,
+    byCount: workerCounts.map((count) => ({
+      count,
+      figures: sideFigures({ ...side, label: `${side.label}, ${count} worker${count === 1 ? '' : 's'}` }, measured.get(count)!),
+    })),
+  };
+}
+
 try {
   console.log(
     `${context.customerCount.toLocaleString('en-US')} bench customers; ${connections} connections, ${warmup}s warm-up, ${rounds} rounds of ${duration}s per side`,
@@ -144,6 +176,11 @@ try {
   for (const scenario of selected) {
     console.log(`${scenario.id} ${scenario.title}${scenario.note ? ` (${scenario.note})` : ''}`);
     results.push(await measure(scenario));
+  }
+  const scaling: WorkerFigures[] = [];
+  for (const scenario of workerCounts.length ? selected.filter((s) => s.subject.server === 'graphql') : []) {
+    console.log(`${scenario.id} with ${workerCounts.join(', ')} workers`);
+    scaling.push(await measureWorkers(scenario));
   }
 
   const graphqlPeakMb = Math.max(
@@ -182,13 +219,14 @@ try {
     `\`npm run bench -- ${process.argv.slice(2).join(' ')}\`: ${context.customerCount.toLocaleString('en-US')} bench customers, ${connections} connections, ${warmup}s warm-up, then ${rounds} rounds of ${duration}s of load per side, the sides taking turns; autocannon in the bench process, each server in its own process. Each side's req/s and latencies are the medians of its rounds; a ratio is the median of the ratios of neighbouring rounds, with their range.`,
     '',
     resultsTable(results),
+    ...(scaling.length ? ['', workersTable(scaling)] : []),
     '',
-    checksTable(checks),
+    checksTable([...checks, ...workerChecks(scaling)]),
     ...(notes.length ? ['', ...notes] : []),
   ].join('\n');
   console.log(`\n${generated}\n`);
   writeBenchmarks(values.output, generated);
   console.log(`Wrote ${values.output}`);
 } finally {
-  await Promise.all(Object.values(servers).map((server) => server.stop()));
+  await Promise.all([...Object.values(servers), ...workerServers.values()].map((server) => server.stop()));
 }

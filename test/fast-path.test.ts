@@ -18,8 +18,9 @@ interface Answer {
   body: string;
 }
 
-// Set by Node's HTTP server on every answer (and by Yoga on an event stream's).
-const CONNECTION_HEADERS = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
+// Set by Node's HTTP server on every answer (and by Yoga on an event stream's), and the request's
+// id, a new one for each request that brings none (src/http/request-observation.ts).
+const PER_ANSWER_HEADERS = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding', 'x-request-id']);
 
 let yogaRequests = 0;
 const countYogaRequests: Plugin = {
@@ -57,7 +58,7 @@ function overHttp(headers: Record<string, string>, body: Buffer, path = url.path
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
-          const answerHeaders = Object.fromEntries(Object.entries(res.headers).filter(([name]) => !CONNECTION_HEADERS.has(name))) as Record<
+          const answerHeaders = Object.fromEntries(Object.entries(res.headers).filter(([name]) => !PER_ANSWER_HEADERS.has(name))) as Record<
             string,
             string
           >;
@@ -75,7 +76,7 @@ async function inProcess(headers: Record<string, string>, body: Buffer, path = u
   // Yoga's Headers keep the case they were given; Node hands them over in lower case.
   const headerEntries = [...response.headers]
     .map(([name, value]) => [name.toLowerCase(), value])
-    .filter(([name]) => !CONNECTION_HEADERS.has(name));
+    .filter(([name]) => !PER_ANSWER_HEADERS.has(name));
   return { status: response.status, headers: Object.fromEntries(headerEntries), body: await response.text() };
 }
 

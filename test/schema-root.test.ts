@@ -119,13 +119,13 @@ describe('a subscription operation', () => {
   };
 
   it.each(Object.entries(requests))(
-    'asking for JSON over %s, is refused with 406 STREAM_REQUIRED, and nothing logged',
+    'asking for JSON over %s, is refused with 406 NOT_ACCEPTABLE, and nothing logged',
     async (_how, request) => {
       const { url, init } = request();
       const response = await t.app.fetch(url, init);
       expect(response.status).toBe(406);
       const body = (await response.json()) as { data?: unknown; errors: { message: string; extensions?: { code?: string } }[] };
-      expect(body.errors.map((error) => error.extensions?.code)).toEqual(['STREAM_REQUIRED']);
+      expect(body.errors.map((error) => error.extensions?.code)).toEqual(['NOT_ACCEPTABLE']);
       expect(body.errors[0].message).toContain('text/event-stream');
       expect(body.data).toBeUndefined();
       expectNothingLogged();
@@ -140,7 +140,7 @@ describe('a subscription operation', () => {
     recordTrust({
       attack: 'Schema: subscription operations asking for JSON (POST, GET), and a query field subscribed to',
       tries: Object.keys(requests).length + 1,
-      outcome: `4xx: ${Object.keys(requests).length} × STREAM_REQUIRED, 1 × GRAPHQL_VALIDATION_FAILED, nothing logged`,
+      outcome: `4xx: ${Object.keys(requests).length} × NOT_ACCEPTABLE, 1 × GRAPHQL_VALIDATION_FAILED, nothing logged`,
       rowsChanged: '0',
     });
   });

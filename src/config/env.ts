@@ -10,6 +10,19 @@ export interface Config {
   dataDir: string;
   /** Demo API key to seed instead of a random one. */
   seedApiKey?: string;
+  /** Hot standbys of databaseUrl that queries read from (DATABASE_REPLICA_URLS, comma-separated). */
+  replicaUrls: string[];
+  /** A replica further behind the primary than this is skipped (DATABASE_REPLICA_MAX_LAG_MS); undefined: the database's default. */
+  replicaMaxLagMs?: number;
+  /**
+   * PostgreSQL reached without a pooler in between, for what needs a session of its own: LISTEN,
+   * migrations (under an advisory lock), the readiness check. DATABASE_URL when not set.
+   */
+  databaseDirectUrl?: string;
+  /** False: no named prepared statements, for a pooler in transaction mode that does not track them. */
+  databasePreparedStatements: boolean;
+  /** Worker processes to run (WEB_CONCURRENCY); undefined: the default for the database. */
+  webConcurrency?: number;
 }
 
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
@@ -23,11 +36,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (host !== undefined && !isIP(host) && !HOST_NAME.test(host)) {
     throw new Error(`HOST must be an IP address or a host name, got "${host}"`);
   }
+  const preparedStatements = env.DATABASE_PREPARED_STATEMENTS || 'true';
+  if (preparedStatements !== 'true' && preparedStatements !== 'false') {
+    throw new Error(`DATABASE_PREPARED_STATEMENTS must be true or false, got "${preparedStatements}"`);
+  }
+  const webConcurrency = env.WEB_CONCURRENCY ? Number(env.WEB_CONCURRENCY) : undefined;
+  if (webConcurrency !== undefined && !(Number.isInteger(webConcurrency) && webConcurrency >= 1)) {
+    throw new Error(`WEB_CONCURRENCY must be a whole number of at least 1, got "${env.WEB_CONCURRENCY}"`);
+  }
+  const replicaUrls = (env.DATABASE_REPLICA_URLS ?? '')
+    .split(',')
+    .map((url) => url.trim())
+    .filter(Boolean);
+  for (const url of replicaUrls) {
+    if (!URL.canParse(url) || !/^postgres(ql)?:$/.test(new URL(url).protocol)) {
+      throw new Error('DATABASE_REPLICA_URLS must be postgresql:// URLs separated by commas');
+    }
+  }
+  if (replicaUrls.length && !env.DATABASE_URL) throw new Error('DATABASE_REPLICA_URLS needs DATABASE_URL, the primary they replicate');
+  const replicaMaxLagMs = env.DATABASE_REPLICA_MAX_LAG_MS ? Number(env.DATABASE_REPLICA_MAX_LAG_MS) : undefined;
+  if (replicaMaxLagMs !== undefined && !(Number.isInteger(replicaMaxLagMs) && replicaMaxLagMs > 0)) {
+    throw new Error(`DATABASE_REPLICA_MAX_LAG_MS must be a whole number of milliseconds above 0, got "${env.DATABASE_REPLICA_MAX_LAG_MS}"`);
+  }
   return {
     port,
     host,
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: env.DATA_DIR || '.data',
     seedApiKey: env.SEED_API_KEY || undefined,
+    replicaUrls,
+    replicaMaxLagMs,
+    databaseDirectUrl: env.DATABASE_DIRECT_URL || undefined,
+    databasePreparedStatements: preparedStatements === 'true',
+    webConcurrency,
   };
 }

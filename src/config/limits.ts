@@ -50,6 +50,12 @@ export interface Limits {
    * limiter off. RATE_LIMIT_LIVE and RATE_LIMIT_TEST set them.
    */
   rateLimit: { LIVE: number; TEST: number };
+  /**
+   * `only` (TRUSTED_DOCUMENTS=only): a request runs only a registered document (trusted-documents.json,
+   * written by `npm run codegen`), sent by its id; `any`: any document too, and Apollo's automatic
+   * persisted queries.
+   */
+  trustedDocuments: 'any' | 'only';
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -67,6 +73,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxConnections: 1_000,
   // Stripe's: 100 operations a second in live mode, 25 in test mode.
   rateLimit: { LIVE: 100, TEST: 25 },
+  trustedDocuments: 'any',
 };
 
 /** Items of a connection page: `first`/`last` default to 10 and may be at most 100; more is refused, not capped. */
@@ -125,7 +132,9 @@ export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
  * `preparedReadsPerConnection`: compiled reads prepared on one pooled connection before it is
  * replaced by a fresh one (each holds its plan in the server's memory). `plansPerDocument`:
  * compiled statements of one document, by the values of the variables they depend on (page
- * sizes, cursors), before they are forgotten.
+ * sizes, cursors), before they are forgotten. `apqDocuments` and `apqCharacters`: documents that
+ * Apollo's automatic persisted queries registered, and their length in all, before the least
+ * recently used are forgotten (a client sends one again when its id is not found).
  */
 export const CAPACITY = {
   poolConnections: 10,
@@ -133,6 +142,8 @@ export const CAPACITY = {
   preparedReadsPerConnection: 100,
   statementNames: 1_000,
   plansPerDocument: 100,
+  apqDocuments: 1_000,
+  apqCharacters: 4_000_000,
 } as const;
 
 /**
@@ -148,9 +159,14 @@ export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env): Limits {
   if (introspection !== undefined && introspection !== '' && !['true', 'false'].includes(introspection)) {
     throw new Error(`INTROSPECTION must be true or false, got "${env.INTROSPECTION}"`);
   }
+  const trustedDocuments = env.TRUSTED_DOCUMENTS?.trim().toLowerCase() || 'any';
+  if (trustedDocuments !== 'any' && trustedDocuments !== 'only') {
+    throw new Error(`TRUSTED_DOCUMENTS must be only or any, got "${env.TRUSTED_DOCUMENTS}"`);
+  }
   return {
     ...DEFAULT_LIMITS,
     introspection: introspection !== 'false',
+    trustedDocuments,
     rateLimit: {
       LIVE: operationsPerSecond(env, 'RATE_LIMIT_LIVE', DEFAULT_LIMITS.rateLimit.LIVE),
       TEST: operationsPerSecond(env, 'RATE_LIMIT_TEST', DEFAULT_LIMITS.rateLimit.TEST),

@@ -8,6 +8,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { CAPACITY } from '../config/limits.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { lockDataDir } from './data-dir-lock.ts';
+import { type ReadRouting, routeReads } from './replicas.ts';
 
 /** A plain SQL session, used where Prisma cannot help: migrations and advisory locks. */
 export interface SqlSession {
@@ -62,11 +63,19 @@ export interface Database {
   listen(channel: string, handlers: ChannelHandlers): ChannelListener;
   /** PostgreSQL only: the pool, for a library that speaks pg itself (the rate limiter's store). */
   pool?: pg.Pool;
+  /** With read replicas only: where each key's queries read (src/data/replicas.ts). Everything else uses this database, the primary. */
+  replicas?: ReadRouting<Pick<Database, 'prisma' | 'read'>>;
   close(): Promise<void>;
 }
 
 /** Told of every statement sent: its text, its parameters, and how long it took in milliseconds. */
-export type QueryListener = (event: { query: string; params: unknown[]; duration: number }) => void;
+export type QueryListener = (event: {
+  query: string;
+  params: unknown[];
+  duration: number;
+  /** The replica that ran it (host, port and database); absent for the primary. */
+  replica?: string;
+}) => void;
 
 export interface DatabaseOptions {
   databaseUrl?: string;
@@ -80,6 +89,21 @@ export interface DatabaseOptions {
    * and a server core for nobody. Undefined: no limit.
    */
   statementTimeoutMs?: number;
+  /** PostgreSQL hot standbys of databaseUrl, which queries read when they can (src/data/replicas.ts). */
+  replicaUrls?: string[];
+  /** A replica further behind the primary than this is skipped. */
+  replicaMaxLagMs?: number;
+  /**
+   * PostgreSQL reached without a pooler between, for what needs a session of its own: LISTEN and
+   * openSession (migrations under an advisory lock, the readiness check). Undefined: databaseUrl.
+   */
+  directUrl?: string;
+  /**
+   * False: no named prepared statement is sent (the reads' nor a library's on the pool) and no
+   * session setting either, for a pooler in transaction mode, which hands each transaction to any
+   * server connection: a statement prepared or a setting made on one is missing on the next.
+   */
+  preparedStatements?: boolean;
 }
 
 // Under a burst of writes, a transaction queues for a pooled connection instead of failing after
@@ -114,11 +138,42 @@ export function describeDatabaseUrl(url: string): string {
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options);
-  return openPGlite(options);
+  if (!options.databaseUrl) return openPGlite(options);
+  const primary = await openPostgres(options.databaseUrl, options);
+  return options.replicaUrls?.length ? withReplicas(primary, options.replicaUrls, options) : primary;
+}
+
+/** The primary, with its replicas opened as it is (a pool, prepared reads, a Prisma Client each) for the routing to send queries to. */
+async function withReplicas(primary: Database, replicaUrls: string[], options: DatabaseOptions): Promise<Database> {
+  const { onQuery } = options;
+  const replicas = await Promise.all(
+    replicaUrls.map((url) =>
+      openPostgres(url, {
+        ...options,
+        directUrl: undefined,
+        onQuery: onQuery && ((event) => onQuery({ ...event, replica: describeDatabaseUrl(url) })),
+      }),
+    ),
+  );
+  const routing = routeReads(
+    { reader: primary, pool: primary.pool!, listen: primary.listen },
+    replicas.map((replica) => ({ reader: replica, pool: replica.pool! })),
+    { maxLagMs: options.replicaMaxLagMs ?? DEFAULT_REPLICA_MAX_LAG_MS },
+  );
+  return {
+    ...primary,
+    description: `${primary.description}, reading from ${replicaUrls.map(describeDatabaseUrl).join(', ')}`,
+    replicas: routing,
+    async close() {
+      await routing.close();
+      await Promise.all(replicas.map((replica) => replica.close()));
+      await primary.close();
+    },
+  };
 }
 
 const CONNECT_TIMEOUT_MS = 3000;
+export const DEFAULT_REPLICA_MAX_LAG_MS = 5000;
 const RECONNECT_DELAY_MS = { first: 100, max: 5000 };
 /** A listening connection that does not answer a catch-up query within this is taken for lost. */
 const CATCH_UP_TIMEOUT_MS = 3000;
@@ -218,16 +273,35 @@ function statementName(sql: string): string {
   return name;
 }
 
+/** A pg client that sends every statement unnamed, whatever the caller (e.g. the rate limiter's store) names it. */
+class UnnamedStatementsClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    const query = this.query.bind(this) as (...args: unknown[]) => unknown;
+    const unnamed = (config: unknown) =>
+      config && typeof config === 'object' && 'name' in config && config.name && !('submit' in config)
+        ? { ...config, name: undefined }
+        : config;
+    this.query = ((config: unknown, ...rest: unknown[]) => query(unnamed(config), ...rest)) as unknown as pg.Client['query'];
+  }
+}
+
 async function openPostgres(databaseUrl: string, options: DatabaseOptions): Promise<Database> {
+  const preparedStatements = options.preparedStatements ?? true;
+  const directUrl = options.directUrl ?? databaseUrl;
+  // Planning a compiled read (src/data/compiled-read) costs several times its execution, and the
+  // default plan cache keeps planning it for each execution's values. Its lookups by key plan
+  // the same for any value. Only reads are prepared (named): Prisma's statements are unnamed,
+  // planned each time whatever this says. Set by a statement on each new connection, not as
+  // startup options, which PgBouncer refuses ("unsupported startup parameter").
+  const settings = `SET plan_cache_mode = force_generic_plan${options.statementTimeoutMs ? `; SET statement_timeout = ${options.statementTimeoutMs}` : ''}`;
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: options.poolSize ?? CAPACITY.poolConnections,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    // Planning a compiled read (src/data/compiled-read) costs several times its execution, and the
-    // default plan cache keeps planning it for each execution's values. Its lookups by key plan
-    // the same for any value. Only reads are prepared (named): Prisma's statements are unnamed,
-    // planned each time whatever this says.
-    options: `-c plan_cache_mode=force_generic_plan${options.statementTimeoutMs ? ` -c statement_timeout=${options.statementTimeoutMs}` : ''}`,
+    ...(preparedStatements
+      ? { verify: (client, done) => void client.query(settings).then(() => done(), done) }
+      : { Client: UnnamedStatementsClient }),
   });
   const preparedReads = new WeakMap<pg.PoolClient, Set<string>>();
   // An idle client that loses its server must not crash the process.
@@ -245,8 +319,11 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
       if (!prepared) {
         prepared = new Set();
         preparedReads.set(client, prepared);
+        // A connection lost during a read fails the read; its client then also emits 'error',
+        // which with no listener would end the process.
+        client.on('error', () => {});
       }
-      const name = named ? statementName(sql) : undefined;
+      const name = named && preparedStatements ? statementName(sql) : undefined;
       if (name) prepared.add(name);
       try {
         const { rows } = await client.query({ name, text: sql, values: params });
@@ -257,7 +334,7 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
       }
     },
     async openSession() {
-      const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+      const client = new pg.Client({ connectionString: directUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
       client.on('error', () => {});
       await client.connect();
       return {
@@ -267,7 +344,7 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
       };
     },
     listen(channel, handlers) {
-      const listener = listenOnPostgres(databaseUrl, channel, handlers);
+      const listener = listenOnPostgres(directUrl, channel, handlers);
       listeners.push(listener);
       return listener;
     },

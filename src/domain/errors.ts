@@ -29,9 +29,18 @@ export const ERROR_CATALOGUE = {
   MAX_DIRECTIVES_EXCEEDED: { status: 400, when: 'The operation uses more directives than allowed.' },
   COST_LIMIT_EXCEEDED: { status: 400, when: 'The operation could load more objects than allowed (page sizes multiply).' },
   INTROSPECTION_DISABLED: { status: 400, when: '__schema or __type was asked for while INTROSPECTION=false.' },
-  STREAM_REQUIRED: {
+  TRUSTED_DOCUMENT_REQUIRED: {
+    status: 400,
+    when: 'TRUSTED_DOCUMENTS=only and the request sent a document, or an id no registered document has: send the id of a registered one.',
+  },
+  PERSISTED_QUERY_NOT_FOUND: {
+    status: 404,
+    when: 'An automatic persisted query id this process does not know (yet): send it again with its document (Apollo Client and urql do).',
+  },
+  PERSISTED_QUERY_MISMATCH: { status: 400, when: "An automatic persisted query's document does not have the SHA-256 sent as its id." },
+  NOT_ACCEPTABLE: {
     status: 406,
-    when: 'A subscription was sent asking for JSON: ask for text/event-stream (SSE), or subscribe over WebSocket (graphql-ws).',
+    when: 'No answer fits the Accept header, e.g. a subscription asking for JSON: ask for text/event-stream (SSE), or subscribe over WebSocket (graphql-ws).',
   },
   TOO_MANY_SUBSCRIPTIONS: { status: 429, when: 'The API key (or the WebSocket connection) holds as many subscriptions open as allowed.' },
   SUBSCRIBER_TOO_SLOW: {

@@ -1,15 +1,22 @@
+import type { Tracer } from '@opentelemetry/api';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { createRateLimit } from '../auth/rate-limit.ts';
 import { LIVE_LIMITS, type Limits, type LiveLimits, limitsFromEnv } from '../config/limits.ts';
+import { type ObservabilityConfig, observabilityFromEnv } from '../config/observability.ts';
 import type { Database } from '../data/database.ts';
 import { type Context, createContext } from '../resolvers/context.ts';
 import { createLiveEvents } from '../resolvers/live.ts';
 import { schema } from '../schema/index.ts';
 import { compiledRead } from './compiled-read.ts';
-import { createLogger, errorLog, type Logger } from './log.ts';
+import { createLogger, errorLog, type Logger, requestLog } from './log.ts';
 import { fromLoopback } from './loopback.ts';
+import { createMetrics } from './metrics.ts';
+import { notAcceptable } from './not-acceptable.ts';
+import { replicaReads } from './replica-reads.ts';
 import { requestLimitPlugins } from './request-limits.ts';
-import { streamRequired } from './stream-required.ts';
+import { createRequestObservation } from './request-observation.ts';
+import { tracingPlugin } from './tracing.ts';
+import { trustedDocuments } from './trusted-documents.ts';
 import { maskError } from './unavailable.ts';
 
 export interface AppOptions {
@@ -28,6 +35,12 @@ export interface AppOptions {
   logger?: Logger;
   /** Limits of live updates (src/config/limits.ts); smaller ones let tests reach them. */
   liveLimits?: LiveLimits;
+  /** Whether `logger` gets one line per GraphQL request (src/http/log.ts); off by default, so that tests print nothing. */
+  logRequests?: boolean;
+  /** /metrics and its token; defaults to src/config/observability.ts read from the environment. */
+  observability?: ObservabilityConfig;
+  /** Where the spans of each request go (src/http/tracing.ts); none without one. */
+  tracer?: Tracer;
 }
 
 export const DEFAULT_QUERY = `query FirstCustomers {
@@ -56,9 +69,20 @@ export function createApp({
   logger = createLogger(),
   compiledRead: compile = true,
   liveLimits = LIVE_LIMITS,
+  logRequests = false,
+  observability = observabilityFromEnv(),
+  tracer,
 }: AppOptions) {
-  const errors = errorLog(logger);
   const live = createLiveEvents(db, liveLimits);
+  const metrics = observability.metrics
+    ? createMetrics({ token: observability.metricsToken, pool: db.pool, openSubscriptions: () => live.open() })
+    : undefined;
+  const observation = createRequestObservation({
+    graphqlEndpoint: '/graphql',
+    listeners: [...(metrics ? [metrics.onAnswered] : []), ...(logRequests ? [requestLog(logger)] : [])],
+    tracer,
+  });
+  const errors = errorLog(logger, (request) => observation.recordOf(request)?.id);
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     context: createContext(db, createRateLimit(db, limits), live),
@@ -69,7 +93,19 @@ export function createApp({
     // src/http/request-input.ts holds the body to limits.maxBodyBytes while it reads it.
     maxRequestBodySize: false,
     // Before the limits: their execution timeout races whatever executor is set before it.
-    plugins: [...plugins, errors.plugin, streamRequired(), ...(compile ? [compiledRead(db)] : []), ...requestLimitPlugins(limits)],
+    plugins: [
+      // First: its instrumentation wraps the whole request, so that its statements and spans are counted to it.
+      observation.plugin,
+      ...(metrics?.plugins ?? []),
+      ...(tracer ? [tracingPlugin(tracer, observation.isUnobserved)] : []),
+      ...plugins,
+      errors.plugin,
+      ...trustedDocuments(limits.trustedDocuments),
+      notAcceptable(),
+      ...(compile ? [compiledRead(db)] : []),
+      ...(db.replicas ? [replicaReads(db.replicas)] : []),
+      ...requestLimitPlugins(limits),
+    ],
     // Loaded when GraphiQL is first asked for: its bundle holds 27 MB of heap that the API never needs.
     renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     // Whoever reaches the port gets GraphiQL; only a browser on this machine gets the demo key in it.
@@ -84,7 +120,7 @@ export function createApp({
     },
   });
   // The HTTP server's fast path (src/http/fast-path.ts) holds bodies to the same limit as the plugins.
-  return Object.assign(yoga, { limits, liveLimits, live });
+  return Object.assign(yoga, { limits, liveLimits, live, observation });
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -12,11 +12,12 @@ type Compiled = NonNullable<ReturnType<typeof compileRead>>;
  * answers with the response's JSON. A mutation runs through the resolvers, and the objects of its
  * payload (`createCustomer { customer { … } }`) are then read the same way, one statement each.
  * Any other operation, one the compiler leaves to the resolvers, or a failed statement goes to
- * the executor set before this plugin.
+ * the executor set before this plugin. A query reads where its context reads (a replica, maybe);
+ * a payload reads `db`, the primary, which has the write.
  */
 export function compiledRead(db: Pick<Database, 'read'>): Plugin<Context> {
-  const run = async (compiled: Compiled) => {
-    const [{ body }] = await db.read<{ body: string }>(compiled.sql, compiled.params, { prepared: !compiled.planWithValues });
+  const run = async (compiled: Compiled, read: Database['read']) => {
+    const [{ body }] = await read<{ body: string }>(compiled.sql, compiled.params, { prepared: !compiled.planWithValues });
     return JSON.parse(body) as Record<string, unknown>;
   };
   return {
@@ -28,7 +29,7 @@ export function compiledRead(db: Pick<Database, 'read'>): Plugin<Context> {
         setExecuteFn(async (executeArgs) => {
           let data: Record<string, unknown>;
           try {
-            data = await run(compiled);
+            data = await run(compiled, contextValue.read);
           } catch {
             return executeFn(executeArgs);
           }
@@ -49,7 +50,7 @@ export function compiledRead(db: Pick<Database, 'read'>): Plugin<Context> {
           const id = written?.[WRITTEN_ID_KEY];
           if (!payload || !written || typeof id !== 'string') continue;
           try {
-            payload[objectKey] = merged(read, written, (await run(readFor(read, id)!)).node as Record<string, unknown> | null);
+            payload[objectKey] = merged(read, written, (await run(readFor(read, id)!, db.read)).node as Record<string, unknown> | null);
           } catch {
             const resolved = resolvedPayloadObject(
               (await executeFn({

@@ -19,14 +19,19 @@ function answeredMediaTypes(app: App): (accept: string) => Promise<string | unde
     // Clients send a handful of distinct headers; a flood of made-up ones must not grow the map.
     if (learned.size >= 100) learned.clear();
     const asking = (async () => {
-      const response = await app.fetch(`http://localhost${app.graphqlEndpoint}`, {
-        method: 'POST',
-        headers: { accept, 'content-type': 'application/json' },
-        body: '{"query":"{"}',
-      });
+      const response = await app.fetch(
+        app.observation.unobserved(
+          new app.fetchAPI.Request(`http://localhost${app.graphqlEndpoint}`, {
+            method: 'POST',
+            headers: { accept, 'content-type': 'application/json' },
+            body: '{"query":"{"}',
+          }),
+        ),
+      );
       await response.arrayBuffer();
       const type = response.headers.get('content-type')?.split(';')[0];
-      const answered = type && JSON_MEDIA_TYPES.has(type) ? type : undefined;
+      // A 406 (src/http/not-acceptable.ts) is JSON too, but says no answer fits that header.
+      const answered = response.status !== 406 && type && JSON_MEDIA_TYPES.has(type) ? type : undefined;
       learned.set(accept, answered);
       return answered;
     })();
@@ -88,9 +93,13 @@ function fetchRequest(app: App, req: IncomingMessage): Request {
  * its checks refuse (before anything runs), or a streamed result (Yoga may answer it as a stream).
  */
 async function answer(app: App, req: IncomingMessage, res: ServerResponse, params: GraphQLParams, mediaType: string): Promise<boolean> {
+  const request = fetchRequest(app, req);
+  // Observed as Yoga observes the requests it answers (src/http/request-observation.ts); one
+  // left to Yoga below is observed there again, from the start.
+  const observed = app.observation.begin(request);
   let result: ExecutionResult | AsyncIterable<ExecutionResult>;
   try {
-    result = (await app.getResultForParams({ params, request: fetchRequest(app, req) }, { req, res })) as typeof result;
+    result = (await observed.run(() => app.getResultForParams({ params, request }, { req, res }))) as typeof result;
   } catch {
     return false;
   }
@@ -98,16 +107,19 @@ async function answer(app: App, req: IncomingMessage, res: ServerResponse, param
     await result[Symbol.asyncIterator]().return?.();
     return false;
   }
+  const requestId = observed.record.id;
   if (!result.errors?.length && !result.extensions?.http) {
     // Yoga renders every such result with the same status and headers: learned from it once per media type.
     const { status, headers } = successfulAnswer(app, mediaType);
     const body = JSON.stringify(result);
-    res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) }).end(body);
+    res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body), 'x-request-id': requestId }).end(body);
+    observed.answered(status);
     return true;
   }
   const response = processRegularResult(result, app.fetchAPI, mediaType);
   const body = await response.text();
-  res.writeHead(response.status, Object.fromEntries(response.headers)).end(body);
+  res.writeHead(response.status, { ...Object.fromEntries(response.headers), 'x-request-id': requestId }).end(body);
+  observed.answered(response.status);
   return true;
 }
 

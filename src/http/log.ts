@@ -1,12 +1,45 @@
+import { randomUUID } from 'node:crypto';
 import { type GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin, YogaLogger } from 'graphql-yoga';
 import { type DestinationStream, type Logger, pino } from 'pino';
+import type { AnswerListener } from './request-observation.ts';
 
 export type { Logger };
 
 /** JSON lines on standard output (or `destination`); LOG_LEVEL (default info) sets the threshold. */
 export function createLogger(destination?: DestinationStream): Logger {
   return pino({ level: process.env.LOG_LEVEL ?? 'info', base: null, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** A request's id: its `X-Request-Id` when that is a plain token (nothing a log reader could mistake for markup or a new line), else a new one. */
+export function requestIdOf(header: string | null): string {
+  return header && REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+/**
+ * One line per GraphQL request once it is answered: its id, operation, status, duration, the
+ * codes of its errors and its SQL statements. Nothing of what it sent: no variables, no input
+ * values, no headers (the API key is one).
+ */
+export function requestLog(logger: Logger): AnswerListener {
+  return (record, status, durationMs) => {
+    if (!logger.isLevelEnabled('info')) return;
+    logger.info(
+      {
+        requestId: record.id,
+        method: record.method,
+        ...(record.operationName ? { operationName: record.operationName } : {}),
+        ...(record.operationType ? { operationType: record.operationType } : {}),
+        status,
+        durationMs: Math.round(durationMs * 100) / 100,
+        ...(record.errorCodes.length ? { errorCodes: record.errorCodes } : {}),
+        statements: record.statements,
+      },
+      'request',
+    );
+  };
 }
 
 interface Tag {
@@ -35,7 +68,10 @@ function errorCode(error: unknown): string {
  * caller's business. Yoga logs each error it masks through `logging`; `plugin` marks the errors
  * of each result with their request's id and operation first, before Yoga masks them.
  */
-export function errorLog(logger: Logger): { logging: YogaLogger; plugin: Plugin<{ requestId?: string }> } {
+export function errorLog(
+  logger: Logger,
+  requestIdFor: (request: Request | undefined) => string | undefined,
+): { logging: YogaLogger; plugin: Plugin } {
   const tags = new WeakMap<object, Tag>();
   const describe = (error: object) => {
     const { path } = error as Partial<GraphQLError>;
@@ -54,7 +90,8 @@ export function errorLog(logger: Logger): { logging: YogaLogger; plugin: Plugin<
           onExecuteDone({ result }) {
             if (!('errors' in result) || !result.errors?.length) return;
             const operationName = getOperationAST(args.document, args.operationName)?.name?.value;
-            const tag = { requestId: args.contextValue.requestId ?? 'unknown', ...(operationName ? { operationName } : {}) };
+            const requestId = requestIdFor(args.contextValue.request) ?? requestIdOf(null);
+            const tag = { requestId, ...(operationName ? { operationName } : {}) };
             for (const error of result.errors) tags.set(error, tag);
           },
         };
