@@ -1,7 +1,8 @@
 // npm run bench -- [--customers N] [--duration S] [--rounds R] [--warmup S] [--connections C]
 //                  [--scenarios A,B,...] [--database-url URL] [--cpu-prof] [--output FILE] [--workers 1,2]
-// --workers also measures the GraphQL side of each selected scenario on a server of that many
-// worker processes (as npm start runs on PostgreSQL), each count in turn, round after round.
+// --workers also measures the GraphQL side of the selected scenarios among B and C (the reads
+// whose scaling SCALING.md reports) on a server of that many worker processes (as npm start runs
+// on PostgreSQL), each count in turn, round after round.
 // --cpu-prof writes a CPU profile of the GraphQL server per scenario, over all its rounds, into
 // bench/profiles (read it with scripts/cpu-profile-top.ts).
 // Loads the bench database to N customers if it has fewer, starts the GraphQL server and the
@@ -50,6 +51,7 @@ const duration = Number(values.duration);
 const rounds = Number(values.rounds);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number of at least 1, got "${values.rounds}"`);
 const warmup = Number(values.warmup);
+const WORKER_SCENARIOS = ['B', 'C'];
 const workerCounts = values.workers ? values.workers.split(',').map(Number) : [];
 if (!workerCounts.every((count) => Number.isInteger(count) && count >= 1)) {
   throw new Error(`--workers must be whole numbers of at least 1, separated by commas, got "${values.workers}"`);
@@ -178,7 +180,7 @@ try {
     results.push(await measure(scenario));
   }
   const scaling: WorkerFigures[] = [];
-  for (const scenario of workerCounts.length ? selected.filter((s) => s.subject.server === 'graphql') : []) {
+  for (const scenario of workerCounts.length ? selected.filter((s) => WORKER_SCENARIOS.includes(s.id)) : []) {
     console.log(`${scenario.id} with ${workerCounts.join(', ')} workers`);
     scaling.push(await measureWorkers(scenario));
   }

@@ -27,7 +27,7 @@ export function workersTable(scaling: WorkerFigures[]): string {
           ? median(each).toFixed(2) + (each.length > 1 ? ` (${Math.min(...each).toFixed(2)}–${Math.max(...each).toFixed(2)})` : '')
           : '';
       lines.push(
-        `| ${count === figures.byCount[0].count ? `${figures.scenario.id} ${figures.scenario.title.replace(/: [^:]*$/, '')}, GraphQL` : ''} | ${count} | ${Math.round(side.rps)} | ${side.p50.toFixed(1)} | ${side.p99.toFixed(1)} | ${ratio} |`,
+        `| ${count === figures.byCount[0].count ? `${figures.scenario.id} ${figures.scenario.title}` : ''} | ${count} | ${Math.round(side.rps)} | ${side.p50.toFixed(1)} | ${side.p99.toFixed(1)} | ${ratio} |`,
       );
     }
   }

@@ -1,11 +1,11 @@
-import { loadConfig } from '../src/config/env.ts';
+import { databaseSettings, loadConfig } from '../src/config/env.ts';
 import { type Database, openDatabase } from '../src/data/database.ts';
 import { migrateDatabase } from '../src/data/migrate.ts';
 
 /** The configured database (DATABASE_URL, else the embedded one in DATA_DIR), migrated. */
 export async function openMigratedDatabase(): Promise<Database> {
   const config = loadConfig();
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db = await openDatabase(databaseSettings(config));
   await migrateDatabase(db);
   return db;
 }

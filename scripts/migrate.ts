@@ -1,10 +1,10 @@
 // npm run db:migrate: applies pending migrations to DATABASE_URL, or to the embedded database.
-import { loadConfig } from '../src/config/env.ts';
+import { databaseSettings, loadConfig } from '../src/config/env.ts';
 import { openDatabase } from '../src/data/database.ts';
 import { migrateDatabase } from '../src/data/migrate.ts';
 
 const config = loadConfig();
-const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+const db = await openDatabase(databaseSettings(config));
 try {
   const applied = await migrateDatabase(db);
   console.log(`${db.description}: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`);

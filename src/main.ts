@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from './config/env.ts';
+import { databaseSettings, loadConfig } from './config/env.ts';
 import { limitsFromEnv } from './config/limits.ts';
 import { openDatabase } from './data/database.ts';
 import { migrateDatabase } from './data/migrate.ts';
@@ -21,10 +21,7 @@ if (!config.databaseUrl && (config.webConcurrency ?? 1) > 1) {
   process.exit(1);
 }
 const db = await openDatabase({
-  databaseUrl: config.databaseUrl,
-  directUrl: config.databaseDirectUrl,
-  preparedStatements: config.databasePreparedStatements,
-  dataDir: config.dataDir,
+  ...databaseSettings(config),
   statementTimeoutMs: limits.executionTimeoutMs,
   onQuery: observeStatement,
 });

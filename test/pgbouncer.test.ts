@@ -6,6 +6,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount } from '../src/auth/accounts.ts';
 import { revokeApiKey } from '../src/auth/api-keys.ts';
@@ -20,6 +21,7 @@ import {
   subscribeOverSse,
 } from './support/built-server.ts';
 import { post } from './support/server-process.ts';
+import { type Standby, startStandby } from './support/standby.ts';
 
 type PoolMode = 'session' | 'transaction';
 
@@ -112,28 +114,50 @@ const ONE =
   'query($id: ID!) { customer(id: $id) { id name stats { invoiceCount } balance(featureId: "api") { usage } } node(id: $id) { id } }';
 const SEARCH = 'query($search: String!) { customers(filter: { search: $search }) { edges { node { id name } } } }';
 
+/** Scans of the Customer table that a database has run itself, by its cumulative statistics. */
+async function customerScansOn(url: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  return {
+    async count() {
+      // A new snapshot of the statistics each time, not the one the session took first.
+      await client.query('SELECT pg_stat_clear_snapshot()');
+      const { rows } = await client.query(
+        `SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) AS scans FROM pg_stat_user_tables WHERE relname = 'Customer'`,
+      );
+      return Number(rows[0]?.scans ?? 0);
+    },
+    close: () => client.end(),
+  };
+}
+
 describe.runIf(onPostgres).each<PoolMode>(['session', 'transaction'])('npm start with 2 workers behind PgBouncer in %s mode', (mode) => {
   let database: TestDatabase;
   let pgbouncer: Awaited<ReturnType<typeof startPgBouncer>>;
   let server: BuiltServer;
   let key: string;
+  let standby: Standby | undefined;
 
   beforeAll(async () => {
     buildServer();
     database = await createTestDatabase();
     key = (await createAccount(database.db.prisma, 'Pooled Ltd')).testKey;
     pgbouncer = await startPgBouncer(mode);
+    // The full set-up of SCALING.md in transaction mode: a hot standby takes the reads.
+    if (mode === 'transaction') standby = await startStandby(process.env.DATABASE_URL!);
     server = await startBuiltServer({
       DATABASE_URL: pgbouncer.url(database.url!),
       WEB_CONCURRENCY: '2',
       // In transaction mode, a session of its own (LISTEN, the migrations' advisory lock) must go
       // straight to PostgreSQL; session pooling keeps one.
       ...(mode === 'transaction' ? { DATABASE_PREPARED_STATEMENTS: 'false', DATABASE_DIRECT_URL: database.url! } : {}),
+      ...(standby ? { DATABASE_REPLICA_URLS: standby.url(new URL(database.url!).pathname.slice(1)) } : {}),
     });
   });
   afterAll(async () => {
     expect(await server?.stop()).toBe(0);
     await pgbouncer?.stop();
+    await standby?.remove();
     await database?.drop();
   });
 
@@ -169,6 +193,19 @@ describe.runIf(onPostgres).each<PoolMode>(['session', 'transaction'])('npm start
         const customers = await Promise.all(ids.map(async (id) => (await call(ONE, { id })).customer));
         expect(customers).toEqual(ids.map((id) => expect.objectContaining({ id, balance: { usage: '6' } })));
         expect((await call(SEARCH, { search: 'Pooled 1' })).customers.edges).toEqual([{ node: { id: ids[2], name: 'Pooled 1' } }]);
+      }
+
+      if (standby) {
+        // Reads of a key whose writes the standby has replayed are the standby's: its own scans of
+        // the customers' table (polls of its replay position scan no table).
+        const scans = await customerScansOn(standby.url(new URL(database.url!).pathname.slice(1)));
+        const giveUpAt = Date.now() + 30_000;
+        while ((await scans.count()) === 0) {
+          if (Date.now() > giveUpAt) throw new Error(`no read reached the replica\n${server.output()}`);
+          expect((await call(ONE, { id: ids[0] })).customer.id).toBe(ids[0]);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        await scans.close();
       }
 
       // Every write's event reached every subscription, on whichever worker it is.

@@ -71,3 +71,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webConcurrency,
   };
 }
+
+/** How to reach the database, for openDatabase (src/data/database.ts): the same in the server, its workers and the scripts. */
+export function databaseSettings(config: Config) {
+  return {
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    directUrl: config.databaseDirectUrl,
+    preparedStatements: config.databasePreparedStatements,
+  };
+}

@@ -286,6 +286,9 @@ class UnnamedStatementsClient extends pg.Client {
   }
 }
 
+const GENERIC_PLANS = 'SET plan_cache_mode = force_generic_plan';
+const PLANS_WITH_VALUES = 'SET plan_cache_mode = auto';
+
 async function openPostgres(databaseUrl: string, options: DatabaseOptions): Promise<Database> {
   const preparedStatements = options.preparedStatements ?? true;
   const directUrl = options.directUrl ?? databaseUrl;
@@ -294,7 +297,7 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
   // the same for any value. Only reads are prepared (named): Prisma's statements are unnamed,
   // planned each time whatever this says. Set by a statement on each new connection, not as
   // startup options, which PgBouncer refuses ("unsupported startup parameter").
-  const settings = `SET plan_cache_mode = force_generic_plan${options.statementTimeoutMs ? `; SET statement_timeout = ${options.statementTimeoutMs}` : ''}`;
+  const settings = `${GENERIC_PLANS}${options.statementTimeoutMs ? `; SET statement_timeout = ${options.statementTimeoutMs}` : ''}`;
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: options.poolSize ?? CAPACITY.poolConnections,
@@ -325,12 +328,18 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
       }
       const name = named && preparedStatements ? statementName(sql) : undefined;
       if (name) prepared.add(name);
+      // The connection plans each statement once for all values, unnamed ones too: a read to be
+      // planned with its values lifts that for itself, and puts it back (or the connection goes).
+      const withValues = !named && preparedStatements;
+      let discard = prepared.size > CAPACITY.preparedReadsPerConnection;
       try {
+        if (withValues) await client.query(PLANS_WITH_VALUES);
         const { rows } = await client.query({ name, text: sql, values: params });
         options.onQuery?.({ query: sql, params, duration: performance.now() - started });
         return rows as Row[];
       } finally {
-        client.release(prepared.size > CAPACITY.preparedReadsPerConnection);
+        if (withValues) await client.query(GENERIC_PLANS).catch(() => (discard = true));
+        client.release(discard);
       }
     },
     async openSession() {

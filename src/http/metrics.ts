@@ -15,7 +15,7 @@ export const METRICS_PATH = '/metrics';
 const MAX_OPERATION_NAMES = 200;
 
 export interface Metrics {
-  /** Serves /metrics (with the token when there is one), and the phase metrics of @graphql-yoga/plugin-prometheus. */
+  /** Serves /metrics (with the token when there is one), and the errors by phase of @graphql-yoga/plugin-prometheus. */
   plugins: Plugin[];
   /** Counts each GraphQL request once answered. */
   onAnswered: AnswerListener;
@@ -24,8 +24,8 @@ export interface Metrics {
 /**
  * The Prometheus metrics of one app, in a registry of its own: requests and their latency by
  * operation, status and outcome; errors by code; rate-limit refusals; SQL statements per request;
- * open subscriptions; on PostgreSQL the connection pool; the phases of each operation (parse,
- * validate, context, execute, subscribe) and the process's own (CPU, memory, event loop).
+ * open subscriptions; on PostgreSQL the connection pool; errors by the phase they arose in; and
+ * the process's own (CPU, memory, event loop).
  */
 export function createMetrics({
   token,
@@ -142,11 +142,13 @@ export function createMetrics({
         // Operation names are labelled by the metrics above, bounded; an error's path holds list indexes.
         labels: { operationName: false, path: false },
         metrics: {
-          graphql_envelop_phase_parse: true,
-          graphql_envelop_phase_validate: true,
-          graphql_envelop_phase_context: true,
-          graphql_envelop_phase_execute: true,
-          graphql_envelop_phase_subscribe: true,
+          // The phase histograms cost a tenth of the throughput of a small query (BENCHMARKS.md);
+          // the request histogram above has the latency of each operation.
+          graphql_envelop_phase_parse: false,
+          graphql_envelop_phase_validate: false,
+          graphql_envelop_phase_context: false,
+          graphql_envelop_phase_execute: false,
+          graphql_envelop_phase_subscribe: false,
           graphql_envelop_error_result: true,
           // The request histogram above has these, for the requests the server's fast path answers too.
           graphql_envelop_request: false,

@@ -172,7 +172,14 @@ export function createLiveEvents(db: Pick<Database, 'prisma' | 'listen'>, limits
       announced = announced.slice(100);
       const wanted = batch.filter((event) => [...feeds].some((feed) => feed.wants(event)));
       if (!wanted.length) continue;
-      const rows = await prisma.event.findMany({ where: { id: { in: wanted.map((event) => event.id) } } }).catch(() => []);
+      let rows: Event[];
+      try {
+        rows = await prisma.event.findMany({ where: { id: { in: wanted.map((event) => event.id) } } });
+      } catch {
+        // Not dropped: each subscriber reads what followed its last event (or ends with an error to resume from).
+        await catchUpAll();
+        continue;
+      }
       const byId = new Map(rows.map((row) => [row.id, row]));
       for (const feed of feeds) {
         feed.push(wanted.flatMap((event) => (feed.wants(event) && byId.has(event.id) ? [byId.get(event.id)!] : [])));
@@ -232,18 +239,16 @@ export function createLiveEvents(db: Pick<Database, 'prisma' | 'listen'>, limits
       if (open >= limits.perKey) {
         throw apiError('TOO_MANY_SUBSCRIPTIONS', `An API key may hold ${limits.perKey} subscriptions open at once in a server process`);
       }
+      const from = after ? await prisma.event.findFirst({ where: scoped('Event', caller, { id: after }) }) : undefined;
+      if (after && !from) throw badArgument('after', `no event with id "${after}"`);
       // Listening before the missed events are read: whatever commits meanwhile is queued, and
-      // what both catch is delivered once.
+      // what both catch is delivered once. Should listening begin only now, its catch-up starts
+      // from `after` as well, so nothing committed between this read and then is missed.
       const feed = new Feed(caller, filter, limits.queuedEvents);
-      feed.last = { createdAt: new Date(), id: '' } as Event;
+      feed.last = from ?? ({ createdAt: new Date(), id: '' } as Event);
       feeds.add(feed);
       try {
-        if (after) {
-          const from = await prisma.event.findFirst({ where: scoped('Event', caller, { id: after }) });
-          if (!from) throw badArgument('after', `no event with id "${after}"`);
-          feed.last = from;
-          feed.putFirst(await eventsAfter(caller, filter, from));
-        }
+        if (from) feed.putFirst(await eventsAfter(caller, filter, from));
         for (;;) {
           const event = await feed.next();
           if (!event) return;

@@ -1,13 +1,13 @@
 // A server process for tests that need real processes: the API on DATABASE_URL (or the embedded
 // database in DATA_DIR), on 127.0.0.1 and PORT (0: any free port). Prints {"port": N} once listening.
-import { loadConfig } from '../../src/config/env.ts';
+import { databaseSettings, loadConfig } from '../../src/config/env.ts';
 import { openDatabase } from '../../src/data/database.ts';
 import { migrateDatabase } from '../../src/data/migrate.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createHttpServer, shutdown } from '../../src/http/server.ts';
 
 const config = loadConfig();
-const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+const db = await openDatabase(databaseSettings(config));
 await migrateDatabase(db);
 const server = createHttpServer(createApp({ db }), db);
 server.listen(config.port, '127.0.0.1', () => {
