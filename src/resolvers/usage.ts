@@ -61,7 +61,7 @@ export async function meter(
   const rows = await db.$queryRaw<(Balance & { found: boolean })[]>`
     WITH target AS (
       SELECT b.id FROM "Balance" b JOIN "Customer" c ON c.id = b."customerId"
-      WHERE b."customerId" = ${key.customerId} AND b."featureId" = ${key.featureId} AND b."entityId" IS NOT DISTINCT FROM ${key.entityId}
+      WHERE c.id = ${key.customerId} AND b."customerId" = ${key.customerId} AND b."featureId" = ${key.featureId} AND b."entityId" IS NOT DISTINCT FROM ${key.entityId}
         AND c."accountId" = ${ctx.caller.accountId} AND c.env = ${ctx.caller.env}::"Environment" AND c."deletedAt" IS NULL
     ), updated AS (
       UPDATE "Balance" b SET usage = ${usage}, "nextResetAt" = ${nextReset}, "updatedAt" = ${now}
