@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { API_KEY_CHANNEL } from '../auth/api-key-cache.ts';
 import type { Caller } from '../auth/api-keys.ts';
-import { LIVE_LIMITS, type LiveLimits } from '../config/limits.ts';
+import { DEFAULT_LIMITS, LIVE_LIMITS, type LiveLimits } from '../config/limits.ts';
 import type { Database } from '../data/database.ts';
 import { OLDEST_FIRST } from '../data/ordering.ts';
 import { scoped, type Tenant } from '../data/tenant.ts';
@@ -42,6 +42,13 @@ const matches = (tenant: Tenant, filter: EventFilter, event: Announced) =>
 /** Ids already delivered are remembered this long: an announcement can trail the table by as much. */
 const REMEMBER_MS = 60_000;
 
+/**
+ * An event's createdAt is its transaction's start, and it commits up to the execution limit later:
+ * an event committed after the last one delivered can be older than it. A catch-up reads back this
+ * far before that one (what was delivered is remembered, and skipped).
+ */
+const COMMIT_LAG_MS = DEFAULT_LIMITS.executionTimeoutMs;
+
 /** One subscriber's events in order: bounded, each delivered once. */
 class Feed {
   private queue: Event[] = [];
@@ -51,6 +58,15 @@ class Feed {
   private readonly delivered = new Map<string, number>();
   /** The last event handed over, to catch up from when announcements may have been missed. */
   last?: Event;
+  /** Where the subscription began (its `after` event, or its start): nothing before it is sent. */
+  floor?: Event;
+
+  /** Where a catch-up reads from: COMMIT_LAG_MS before the last event delivered, never before the floor. */
+  catchUpFrom(): Event | undefined {
+    if (!this.last) return this.floor;
+    const back = { createdAt: new Date(this.last.createdAt.getTime() - COMMIT_LAG_MS), id: '' } as Event;
+    return this.floor && back.createdAt <= this.floor.createdAt ? this.floor : back;
+  }
 
   constructor(
     readonly caller: Caller,
@@ -190,9 +206,10 @@ export function createLiveEvents(db: Pick<Database, 'prisma' | 'listen'>, limits
   /** Announcements may have been missed while nothing listened: each subscriber catches up from its last event. */
   async function catchUpAll() {
     for (const feed of feeds) {
-      if (!feed.last) continue;
+      const from = feed.catchUpFrom();
+      if (!from) continue;
       try {
-        feed.push(await eventsAfter(feed.caller, feed.filter, feed.last));
+        feed.push(await eventsAfter(feed.caller, feed.filter, from));
       } catch (error) {
         feed.fail(error as GraphQLError);
       }
@@ -245,7 +262,8 @@ export function createLiveEvents(db: Pick<Database, 'prisma' | 'listen'>, limits
       // what both catch is delivered once. Should listening begin only now, its catch-up starts
       // from `after` as well, so nothing committed between this read and then is missed.
       const feed = new Feed(caller, filter, limits.queuedEvents);
-      feed.last = from ?? ({ createdAt: new Date(), id: '' } as Event);
+      feed.floor = from ?? ({ createdAt: new Date(), id: '' } as Event);
+      feed.last = feed.floor;
       feeds.add(feed);
       try {
         if (from) feed.putFirst(await eventsAfter(caller, filter, from));
