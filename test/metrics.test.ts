@@ -97,30 +97,30 @@ describe('/metrics', () => {
     }
   });
 
-  it('shows the open subscriptions', async () => {
-    const controller = new AbortController();
-    const response = await t.app.fetch('http://localhost/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${t.merchant.testKey}` },
-      body: JSON.stringify({ query: 'subscription Events { customerEvents { id } }' }),
-      signal: controller.signal,
-    });
-    expect(response.status).toBe(200);
-    const reader = response.body!.getReader();
-    try {
-      // The subscription is open once it answers with its first event: a customer created.
-      await t.post('mutation { createCustomer(input: { name: "Live" }) { customer { id } } }');
-      await reader.read();
-      expect(sample((await scrape(t.app)).text, 'graphql_open_subscriptions')).toBe(1);
-    } finally {
+  it('shows the open subscriptions, and one closed while it waits for an event is gone at once', async () => {
+    const created = await t.post('mutation { createCustomer(input: { name: "Live" }) { customer { id } } }');
+    const { id } = (await created.json()).data.createCustomer.customer;
+    const openSubscriptions = async (expected: number) => {
+      for (let tries = 0; sample((await scrape(t.app)).text, 'graphql_open_subscriptions') !== expected; tries++) {
+        if (tries === 100) throw new Error(`graphql_open_subscriptions never came to ${expected}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    for (const query of ['subscription { customerEvents { id } }', `subscription { balanceChanged(customerId: "${id}") { id } }`]) {
+      const controller = new AbortController();
+      const response = await t.app.fetch('http://localhost/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${t.merchant.testKey}` },
+        body: JSON.stringify({ query }),
+        signal: controller.signal,
+      });
+      expect(response.status).toBe(200);
+      const reader = response.body!.getReader();
+      void reader.read().catch(() => {});
+      await openSubscriptions(1);
       await reader.cancel().catch(() => {});
       controller.abort();
-    }
-    // A subscription waiting for its next event ends when that event comes.
-    await t.post('mutation { createCustomer(input: { name: "Live again" }) { customer { id } } }');
-    for (let tries = 0; sample((await scrape(t.app)).text, 'graphql_open_subscriptions') !== 0; tries++) {
-      if (tries === 100) throw new Error('the subscription never closed');
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await openSubscriptions(0);
     }
   });
 

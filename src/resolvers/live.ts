@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { Repeater } from 'graphql-yoga';
 import { API_KEY_CHANNEL } from '../auth/api-key-cache.ts';
 import type { Caller } from '../auth/api-keys.ts';
 import { DEFAULT_LIMITS, LIVE_LIMITS, type LiveLimits } from '../config/limits.ts';
@@ -145,7 +146,7 @@ export interface LiveEvents {
    * first. A subscriber dropped mid-stream gets the error as its last item: thrown from a field's
    * resolver, it reaches the client as a result with errors on either transport, and the stream ends.
    */
-  events(caller: Caller, filter: EventFilter, after?: string | null): AsyncGenerator<Event | GraphQLError>;
+  events(caller: Caller, filter: EventFilter, after?: string | null): AsyncIterableIterator<Event | GraphQLError>;
   /** Subscriptions open in this process. */
   open(): number;
 }
@@ -250,34 +251,38 @@ export function createLiveEvents(db: Pick<Database, 'prisma' | 'listen'>, limits
   };
 
   return {
-    async *events(caller, filter, after) {
-      listen();
-      const open = [...feeds].filter((feed) => feed.caller.keyId === caller.keyId).length;
-      if (open >= limits.perKey) {
-        throw apiError('TOO_MANY_SUBSCRIPTIONS', `An API key may hold ${limits.perKey} subscriptions open at once in a server process`);
-      }
-      const from = after ? await prisma.event.findFirst({ where: scoped('Event', caller, { id: after }) }) : undefined;
-      if (after && !from) throw badArgument('after', `no event with id "${after}"`);
-      // Listening before the missed events are read: whatever commits meanwhile is queued, and
-      // what both catch is delivered once. Should listening begin only now, its catch-up starts
-      // from `after` as well, so nothing committed between this read and then is missed.
-      const feed = new Feed(caller, filter, limits.queuedEvents);
-      feed.floor = from ?? ({ createdAt: new Date(), id: '' } as Event);
-      feed.last = feed.floor;
-      feeds.add(feed);
-      try {
-        if (from) feed.putFirst(await eventsAfter(caller, filter, from));
-        for (;;) {
-          const event = await feed.next();
-          if (!event) return;
-          yield event;
-          if (event instanceof GraphQLError) return;
+    // A Repeater, not a generator: a generator waiting for its next event could only end when one
+    // came, and until then a closed subscription would hold its slot and its feed.
+    events: (caller, filter, after) =>
+      new Repeater<Event | GraphQLError>(async (push, stop) => {
+        listen();
+        const open = [...feeds].filter((feed) => feed.caller.keyId === caller.keyId).length;
+        if (open >= limits.perKey) {
+          throw apiError('TOO_MANY_SUBSCRIPTIONS', `An API key may hold ${limits.perKey} subscriptions open at once in a server process`);
         }
-      } finally {
-        feeds.delete(feed);
-        feed.end();
-      }
-    },
+        const from = after ? await prisma.event.findFirst({ where: scoped('Event', caller, { id: after }) }) : undefined;
+        if (after && !from) throw badArgument('after', `no event with id "${after}"`);
+        // Listening before the missed events are read: whatever commits meanwhile is queued, and
+        // what both catch is delivered once. Should listening begin only now, its catch-up starts
+        // from `after` as well, so nothing committed between this read and then is missed.
+        const feed = new Feed(caller, filter, limits.queuedEvents);
+        feed.floor = from ?? ({ createdAt: new Date(), id: '' } as Event);
+        feed.last = feed.floor;
+        feeds.add(feed);
+        void stop.then(() => feed.end());
+        try {
+          if (from) feed.putFirst(await eventsAfter(caller, filter, from));
+          for (;;) {
+            const event = await feed.next();
+            if (!event) break;
+            await push(event);
+            if (event instanceof GraphQLError) break;
+          }
+          stop();
+        } finally {
+          feeds.delete(feed);
+        }
+      }),
     open: () => feeds.size,
   };
 }

@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { Repeater } from 'graphql-yoga';
 import { LIVE_LIMITS } from '../config/limits.ts';
 import { createLoaders } from '../data/loaders.ts';
 import { scoped } from '../data/tenant.ts';
@@ -78,22 +79,26 @@ builder.subscriptionFields((t) => ({
       customerId: t.arg.id({ required: true, description: 'The customer, `cus_…`.' }),
       featureId: t.arg.string({ description: 'Only this feature.' }),
     },
-    subscribe: async function* (_root, args, ctx) {
-      for await (const event of ctx.live.events(ctx.caller, { customerId: String(args.customerId), types: BALANCE_EVENTS })) {
-        if (event instanceof GraphQLError) {
-          yield event;
-          return;
+    subscribe: (_root, args, ctx) =>
+      new Repeater<{ id: string } | GraphQLError>(async (push, stop) => {
+        const events = ctx.live.events(ctx.caller, { customerId: String(args.customerId), types: BALANCE_EVENTS });
+        void stop.then(() => events.return?.());
+        for await (const event of events) {
+          if (event instanceof GraphQLError) {
+            await push(event);
+            break;
+          }
+          for (const featureId of featuresOf(event)) {
+            if (args.featureId && featureId !== args.featureId) continue;
+            const balance = await ctx.prisma.balance.findFirst({
+              where: scoped('Balance', ctx.caller, { customerId: event.customerId, entityId: balanceOwner(event), featureId }),
+              select: { id: true },
+            });
+            if (balance) await push(balance);
+          }
         }
-        for (const featureId of featuresOf(event)) {
-          if (args.featureId && featureId !== args.featureId) continue;
-          const balance = await ctx.prisma.balance.findFirst({
-            where: scoped('Balance', ctx.caller, { customerId: event.customerId, entityId: balanceOwner(event), featureId }),
-            select: { id: true },
-          });
-          if (balance) yield balance;
-        }
-      }
-    },
+        stop();
+      }),
     resolve: (query, balance: { id: string } | GraphQLError, _args, ctx) => {
       if (balance instanceof GraphQLError) throw balance;
       freshLoaders(ctx);
