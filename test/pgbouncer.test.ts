@@ -209,10 +209,18 @@ describe.runIf(onPostgres).each<PoolMode>(['session', 'transaction'])('npm start
       }
 
       // Every write's event reached every subscription, on whichever worker it is.
-      const expected = await database.db.prisma.event.count({ where: { customerId: { in: ids }, id: { not: after } } });
+      const expected = await database.db.prisma.event.findMany({
+        where: { customerId: { in: ids }, id: { not: after } },
+        select: { id: true, type: true, createdAt: true },
+      });
+      const missing = (s: (typeof subscriptions)[number]) =>
+        expected.filter((event) => !s.received.some((result) => result.data?.customerEvents?.id === event.id));
       await eventually(
-        () => subscriptions.every((s) => s.received.length === expected),
-        () => `${expected} events expected: ${JSON.stringify(subscriptions.map((s) => s.received.length))}\n${server.output()}`,
+        () => subscriptions.every((s) => s.received.length === expected.length),
+        () =>
+          `${expected.length} events expected; each subscription's missing ones, errors and end: ${JSON.stringify(
+            subscriptions.map((s) => ({ missing: missing(s), errors: s.received.filter((result) => result.errors), ended: s.ended() })),
+          )}\n${server.output()}`,
       );
       expect(subscriptions[0].received.filter((event) => event.data.customerEvents.type === 'USAGE_TRACKED')).toHaveLength(12);
 
