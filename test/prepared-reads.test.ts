@@ -1,13 +1,20 @@
-// Reads outside transactions (the compiled read, src/data/compiled-read, sends its statements through them). On
+// Statements outside transactions: reads (the compiled read, src/data/compiled-read, sends its
+// statements through them) and one-statement writes (a meter without an Idempotency-Key). On
 // PostgreSQL they run as named prepared statements with generic plans, planned once per
 // connection, and a connection holds a bounded number of them; on PGlite they go through Prisma,
 // unprepared.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAccount } from '../src/auth/accounts.ts';
 import { CAPACITY } from '../src/config/limits.ts';
+import { createTestDatabase, onPostgres, type TestDatabase } from './helpers.ts';
 
 const MAX_PREPARED_READS = CAPACITY.preparedReadsPerConnection;
 
-import { createTestDatabase, onPostgres, type TestDatabase } from './helpers.ts';
+const preparedStatements = (database: TestDatabase) =>
+  database.db.read<{ statement: string; generic: number; custom: number }>(
+    'SELECT statement, generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE name LIKE $1',
+    ['s\\_%'],
+  );
 
 describe('db.read', () => {
   let database: TestDatabase;
@@ -16,11 +23,7 @@ describe('db.read', () => {
   });
   afterAll(() => database.drop());
 
-  const preparedReads = () =>
-    database.db.read<{ statement: string; generic: number; custom: number }>(
-      'SELECT statement, generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE name LIKE $1',
-      ['read\\_%'],
-    );
+  const preparedReads = () => preparedStatements(database);
 
   it('answers each execution of a read with its own values; on PostgreSQL plans it once, generically', async () => {
     const read = 'SELECT id FROM "Customer" WHERE id = ANY($1::text[]) OR id = $2';
@@ -36,6 +39,38 @@ describe('db.read', () => {
     const count = (await preparedReads()).length;
     if (onPostgres) expect(count).toBeGreaterThan(MAX_PREPARED_READS / 2);
     expect(count).toBeLessThanOrEqual(onPostgres ? MAX_PREPARED_READS : 0);
+  });
+});
+
+describe('db.write', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase({ poolSize: 1 });
+  });
+  afterAll(() => database.drop());
+
+  it('commits each write alone and answers its rows as Prisma types them; on PostgreSQL plans it once, generically', async () => {
+    const { prisma } = database.db;
+    const account = await createAccount(prisma, 'Writer');
+    await prisma.customer.create({ data: { id: 'cus_writer', accountId: account.accountId, env: 'TEST' } });
+    await prisma.balance.create({
+      data: {
+        id: 'bal_writer',
+        customerId: 'cus_writer',
+        featureId: 'api',
+        granted: 2n ** 60n,
+        interval: 'MONTH',
+        nextResetAt: new Date(),
+      },
+    });
+    const write = 'UPDATE "Balance" SET usage = usage + $1::bigint, "updatedAt" = now() AT TIME ZONE \'UTC\' WHERE id = $2 RETURNING *';
+    for (let n = 1n; n <= 3n; n++) {
+      const [written] = await database.db.write(write, [2n ** 53n + n, 'bal_writer']);
+      expect(written).toEqual(await prisma.balance.findUniqueOrThrow({ where: { id: 'bal_writer' } }));
+    }
+    expect((await prisma.balance.findUniqueOrThrow({ where: { id: 'bal_writer' } })).usage).toBe(3n * 2n ** 53n + 6n);
+    const plans = (await preparedStatements(database)).filter((statement) => statement.statement === write);
+    expect(plans).toEqual(onPostgres ? [{ statement: write, generic: 3, custom: 0 }] : []);
   });
 });
 

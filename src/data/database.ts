@@ -57,6 +57,11 @@ export interface Database {
    */
   read<Row = Record<string, unknown>>(sql: string, params: unknown[], options?: ReadOptions): Promise<Row[]>;
   /**
+   * One statement that writes, outside any transaction (it commits alone), on the primary:
+   * prepared on PostgreSQL as a read is, its rows typed as Prisma types them (BigInt, Date).
+   */
+  write<Row = Record<string, unknown>>(sql: string, params: unknown[]): Promise<Row[]>;
+  /**
    * Listens to a notification channel until the database closes. On PostgreSQL it listens on a
    * connection of its own, and when that connection is lost it connects again, with backoff.
    */
@@ -262,11 +267,11 @@ function listenOnPostgres(databaseUrl: string, channel: string, handlers: Channe
 
 const statementNames = new Map<string, string>();
 
-/** A read's prepared-statement name, from a hash of its text; remembered, as the same texts come back with every request. */
+/** A statement's prepared name, from a hash of its text; remembered, as the same texts come back with every request. */
 function statementName(sql: string): string {
   let name = statementNames.get(sql);
   if (name === undefined) {
-    name = `read_${hash('sha1', sql, 'base64url')}`;
+    name = `s_${hash('sha1', sql, 'base64url')}`;
     if (statementNames.size >= CAPACITY.statementNames) statementNames.clear();
     statementNames.set(sql, name);
   }
@@ -287,6 +292,15 @@ class UnnamedStatementsClient extends pg.Client {
 }
 
 const GENERIC_PLANS = 'SET plan_cache_mode = force_generic_plan';
+
+/** Rows as Prisma types them: 64-bit integers as BigInt, timestamps (stored in UTC, without a zone) as Dates in UTC. */
+const PRISMA_TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === pg.types.builtins.INT8) return BigInt;
+    if (oid === pg.types.builtins.TIMESTAMP) return (text: string) => new Date(`${text.replace(' ', 'T')}Z`);
+    return pg.types.getTypeParser(oid, format);
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
 const PLANS_WITH_VALUES = 'SET plan_cache_mode = auto';
 
 async function openPostgres(databaseUrl: string, options: DatabaseOptions): Promise<Database> {
@@ -294,8 +308,8 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
   const directUrl = options.directUrl ?? databaseUrl;
   // Planning a compiled read (src/data/compiled-read) costs several times its execution, and the
   // default plan cache keeps planning it for each execution's values. Its lookups by key plan
-  // the same for any value. Only reads are prepared (named): Prisma's statements are unnamed,
-  // planned each time whatever this says. Set by a statement on each new connection, not as
+  // the same for any value. Only `read` and `write` prepare (name) statements: Prisma's are
+  // unnamed, planned each time whatever this says. Set by a statement on each new connection, not as
   // startup options, which PgBouncer refuses ("unsupported startup parameter").
   const settings = `${GENERIC_PLANS}${options.statementTimeoutMs ? `; SET statement_timeout = ${options.statementTimeoutMs}` : ''}`;
   const pool = new pg.Pool({
@@ -306,42 +320,45 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
       ? { verify: (client, done) => void client.query(settings).then(() => done(), done) }
       : { Client: UnnamedStatementsClient }),
   });
-  const preparedReads = new WeakMap<pg.PoolClient, Set<string>>();
+  const preparedNames = new WeakMap<pg.PoolClient, Set<string>>();
   // An idle client that loses its server must not crash the process.
   pool.on('error', () => {});
   const prisma = createPrisma(new PrismaPg(pool), options.onQuery);
   const listeners: { stop(): Promise<void> }[] = [];
+  /** A statement on the pool, outside any transaction: named (prepared once per connection) or planned with its values. */
+  async function run<Row>(sql: string, params: unknown[], named: boolean, types?: pg.CustomTypesConfig): Promise<Row[]> {
+    const started = performance.now();
+    const client = await pool.connect();
+    let prepared = preparedNames.get(client);
+    if (!prepared) {
+      prepared = new Set();
+      preparedNames.set(client, prepared);
+      // A connection lost during a statement fails it; its client then also emits 'error',
+      // which with no listener would end the process.
+      client.on('error', () => {});
+    }
+    const name = named && preparedStatements ? statementName(sql) : undefined;
+    if (name) prepared.add(name);
+    // The connection plans each statement once for all values, unnamed ones too: a read to be
+    // planned with its values lifts that for itself, and puts it back (or the connection goes).
+    const withValues = !named && preparedStatements;
+    let discard = prepared.size > CAPACITY.preparedReadsPerConnection;
+    try {
+      if (withValues) await client.query(PLANS_WITH_VALUES);
+      const { rows } = await client.query({ name, text: sql, values: params, types });
+      options.onQuery?.({ query: sql, params, duration: performance.now() - started });
+      return rows as Row[];
+    } finally {
+      if (withValues) await client.query(GENERIC_PLANS).catch(() => (discard = true));
+      client.release(discard);
+    }
+  }
   return {
     prisma,
     description: describeDatabaseUrl(databaseUrl),
     pool,
-    async read<Row>(sql: string, params: unknown[], { prepared: named = true }: ReadOptions = {}) {
-      const started = performance.now();
-      const client = await pool.connect();
-      let prepared = preparedReads.get(client);
-      if (!prepared) {
-        prepared = new Set();
-        preparedReads.set(client, prepared);
-        // A connection lost during a read fails the read; its client then also emits 'error',
-        // which with no listener would end the process.
-        client.on('error', () => {});
-      }
-      const name = named && preparedStatements ? statementName(sql) : undefined;
-      if (name) prepared.add(name);
-      // The connection plans each statement once for all values, unnamed ones too: a read to be
-      // planned with its values lifts that for itself, and puts it back (or the connection goes).
-      const withValues = !named && preparedStatements;
-      let discard = prepared.size > CAPACITY.preparedReadsPerConnection;
-      try {
-        if (withValues) await client.query(PLANS_WITH_VALUES);
-        const { rows } = await client.query({ name, text: sql, values: params });
-        options.onQuery?.({ query: sql, params, duration: performance.now() - started });
-        return rows as Row[];
-      } finally {
-        if (withValues) await client.query(GENERIC_PLANS).catch(() => (discard = true));
-        client.release(discard);
-      }
-    },
+    read: (sql, params, { prepared = true } = {}) => run(sql, params, prepared),
+    write: (sql, params) => run(sql, params, true, PRISMA_TYPES),
     async openSession() {
       const client = new pg.Client({ connectionString: directUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
       client.on('error', () => {});
@@ -378,6 +395,7 @@ async function openPGlite(options: DatabaseOptions): Promise<Database> {
     // Through Prisma, whose adapter keeps a read from landing inside another request's transaction
     // on PGlite's one connection.
     read: (sql, params) => prisma.$queryRawUnsafe(sql, ...params),
+    write: (sql, params) => prisma.$queryRawUnsafe(sql, ...params),
     async openSession() {
       // PGlite is a single connection: its session is the database itself.
       return {

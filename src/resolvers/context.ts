@@ -13,6 +13,8 @@ export interface Context {
   prisma: PrismaClient;
   /** What the compiled read runs its statement with, from the same database as `prisma`. */
   read: Database['read'];
+  /** One statement that writes and commits alone, on the primary (src/data/database.ts). */
+  write: Database['write'];
   /** The account and environment of the request's API key: everything read and written is theirs. */
   caller: Caller;
   loaders: Loaders;
@@ -33,7 +35,7 @@ export function unauthenticated() {
  * past its key's rate limit with 429.
  */
 export function createContext(db: Database, rateLimit: RateLimit, live: LiveEvents) {
-  const { prisma, read } = db;
+  const { prisma, read, write } = db;
   const authenticate = createAuthenticator(db);
   return async ({ request }: YogaInitialContext): Promise<Context> => {
     const caller = await authenticate(request.headers.get('authorization'));
@@ -42,6 +44,7 @@ export function createContext(db: Database, rateLimit: RateLimit, live: LiveEven
     return {
       prisma,
       read,
+      write,
       caller,
       loaders: createLoaders(prisma, caller),
       idempotencyKey: request.headers.get('idempotency-key') ?? undefined,

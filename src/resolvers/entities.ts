@@ -7,7 +7,7 @@ import { checkExternalId, checkName } from './customer-input.ts';
 import { recordEvent } from './events.ts';
 import { once } from './idempotency.ts';
 import { asPayload, checkFeatureId, checkId, isUniqueViolation, lockLiveCustomer, notFound } from './service.ts';
-import { meter, refusal } from './usage.ts';
+import { inTransaction, meter, refusal } from './usage.ts';
 
 type Db = Prisma.TransactionClient;
 
@@ -45,7 +45,7 @@ export async function createEntity(ctx: Context, input: EntityInput): Promise<En
     const featureId = input.featureId ?? null;
     if (featureId) {
       const key = { customerId: customer.id, entityId: null, featureId };
-      const seat = await meter(tx, ctx, key, { add: 1n });
+      const seat = await meter(inTransaction(tx), ctx, key, { add: 1n });
       if (seat.outcome !== 'METERED') throw new UserErrors([await refusal(tx, ctx, key, seat.outcome, ['input', 'featureId'])]);
     }
     const entity = await tx.entity.create({
@@ -111,7 +111,7 @@ export async function deleteEntity(ctx: Context, input: { id: string }): Promise
       const entity = await lockEntity(tx, ctx, input.id);
       await tx.entity.deleteMany({ where: scoped('Entity', ctx.caller, { id: entity.id }) });
       if (entity.featureId)
-        await meter(tx, ctx, { customerId: entity.customerId, entityId: null, featureId: entity.featureId }, { add: -1n });
+        await meter(inTransaction(tx), ctx, { customerId: entity.customerId, entityId: null, featureId: entity.featureId }, { add: -1n });
       await recordEvent(tx, ctx, entity.customerId, 'ENTITY_DELETED', {
         entityId: entity.id,
         externalId: entity.externalId,

@@ -26,6 +26,19 @@ export type Metered = { outcome: 'METERED'; balance: Balance } | { outcome: 'NO_
 
 const column = (name: string) => `b."${name}"`;
 
+/** Where a meter's one statement runs: in a transaction, or alone (prepared on PostgreSQL, committing by itself). */
+export type MeterRunner = <Row>(statement: Prisma.Sql) => Promise<Row[]>;
+
+export const inTransaction =
+  (tx: Db): MeterRunner =>
+  (statement) =>
+    tx.$queryRaw(statement);
+
+const alone =
+  (ctx: Context): MeterRunner =>
+  (statement) =>
+    ctx.write(statement.text, statement.values);
+
 /**
  * Meters a balance in one statement: the balance is found among the caller's live customers, its
  * reset applied if due, and the change made only if the balance allows it (unlimited, overage
@@ -34,7 +47,7 @@ const column = (name: string) => `b."${name}"`;
  * With `event`, the same statement records it with the usage after the change.
  */
 export async function meter(
-  db: Db,
+  run: MeterRunner,
   ctx: Context,
   key: BalanceKey,
   change: UsageChange,
@@ -58,7 +71,7 @@ export async function meter(
           ${JSON.stringify(eventData)}::jsonb || jsonb_build_object('usage', u.usage::text), u."updatedAt"
         FROM updated u RETURNING 1)`
     : Prisma.empty;
-  const rows = await db.$queryRaw<(Balance & { found: boolean })[]>`
+  const rows = await run<Balance & { found: boolean }>(Prisma.sql`
     WITH target AS (
       SELECT b.id FROM "Balance" b JOIN "Customer" c ON c.id = b."customerId"
       WHERE c.id = ${key.customerId} AND b."customerId" = ${key.customerId} AND b."featureId" = ${key.featureId} AND b."entityId" IS NOT DISTINCT FROM ${key.entityId}
@@ -68,7 +81,7 @@ export async function meter(
       FROM target WHERE b.id = target.id AND ${allowed}
       RETURNING b.*
     )${recorded}
-    SELECT EXISTS (SELECT 1 FROM target) AS found, u.* FROM (SELECT 1) one LEFT JOIN updated u ON true`;
+    SELECT EXISTS (SELECT 1 FROM target) AS found, u.* FROM (SELECT 1) one LEFT JOIN updated u ON true`);
   const [{ found, ...balance }] = rows;
   if (!found) return { outcome: 'NO_BALANCE' };
   if (!balance.id) return { outcome: 'INSUFFICIENT_BALANCE' };
@@ -160,17 +173,17 @@ async function meterOnce(
   change: UsageChange,
   event: { type: EventType; data: Record<string, unknown> },
 ): Promise<BalancePayload> {
-  const run = async (db: Db): Promise<BalancePayload> => {
-    const metered = await meter(db, ctx, key, change, event);
-    if (metered.outcome !== 'METERED')
-      throw await meterFailure(db, ctx, key, metered.outcome, ['input', 'add' in change ? 'value' : 'usage']);
-    return { balance: metered.balance, userErrors: [] };
+  const metered = async (runner: MeterRunner, db: Db): Promise<BalancePayload> => {
+    const outcome = await meter(runner, ctx, key, change, event);
+    if (outcome.outcome !== 'METERED')
+      throw await meterFailure(db, ctx, key, outcome.outcome, ['input', 'add' in change ? 'value' : 'usage']);
+    return { balance: outcome.balance, userErrors: [] };
   };
   const result = await asPayload(() =>
     ctx.idempotencyKey === undefined
-      ? run(ctx.prisma as unknown as Db)
+      ? metered(alone(ctx), ctx.prisma as unknown as Db)
       : ctx.prisma.$transaction((tx) =>
-          once(tx, ctx, operation, input, () => run(tx), {
+          once(tx, ctx, operation, input, () => metered(inTransaction(tx), tx), {
             remember: (payload) => ({ balanceId: payload.balance?.id ?? null }),
             recall: async ({ balanceId }, replayTx) => ({
               balance: balanceId ? await replayTx.balance.findFirst({ where: scoped('Balance', ctx.caller, { id: balanceId }) }) : null,
@@ -182,7 +195,11 @@ async function meterOnce(
   return { balance: null, ...result };
 }
 
-const outOfRange = (error: unknown) => (error as { meta?: { code?: string } })?.meta?.code === '22003';
+/** PostgreSQL's numeric_value_out_of_range, through Prisma or straight from pg. */
+const outOfRange = (error: unknown) => {
+  const e = error as { code?: string; meta?: { code?: string } } | undefined;
+  return (e?.meta?.code ?? e?.code) === '22003';
+};
 
 export async function trackUsage(ctx: Context, input: MeterInput & { value?: bigint | null }): Promise<BalancePayload> {
   const value = input.value ?? 1n;
