@@ -102,6 +102,17 @@ describe('billing limits: at the limit answered, one past it refused', () => {
     await expectAccepted(ATTACH, { customerId, planId: 'max' });
     await expectRefused(TRACK, { customerId, featureId: 'big', value: String(BIGINT_RANGE.max + 1n) }, ['input', 'value'], 'TOO_LARGE');
     await expectRefused(TRACK, { customerId, featureId: 'big', value: String(BIGINT_RANGE.min - 1n) }, ['input', 'value'], 'TOO_LARGE');
+    // A meter that would take usage past what a balance holds is refused by the statement itself, changing nothing.
+    await expectAccepted(TRACK, { customerId, featureId: 'big', value: String(BIGINT_RANGE.min) });
+    await expectRefused(TRACK, { customerId, featureId: 'big', value: '-1' }, ['input', 'value'], 'TOO_LARGE');
+    const retried = await t.request(
+      TRACK,
+      { input: { customerId, featureId: 'big', value: '-1' } },
+      { headers: { 'Idempotency-Key': 'past-min' } },
+    );
+    expect(retried.errors).toBeUndefined();
+    expect(retried.data!.trackUsage.userErrors).toEqual([expect.objectContaining({ field: ['input', 'value'], code: 'TOO_LARGE' })]);
+    expect((await t.prisma.balance.findFirstOrThrow({ where: { customerId, featureId: 'big' } })).usage).toBe(BIGINT_RANGE.min);
     await t.request(CANCEL, { id: attached.subscription.id });
   });
 

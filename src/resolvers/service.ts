@@ -27,11 +27,21 @@ export async function asPayload<T extends object>(
   }
 }
 
+/** The SQLSTATE of a PostgreSQL error, as Prisma's driver adapter passes it on or as pg raises it (with a severity). */
+function sqlState(error: unknown): string | undefined {
+  const e = error as
+    | { code?: string; severity?: string; meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } }
+    | undefined;
+  return e?.meta?.driverAdapterError?.cause?.originalCode ?? (e?.severity ? e.code : undefined);
+}
+
 /** Whether an error is PostgreSQL's refusal of a duplicate in a unique index (through Prisma or raw SQL). */
 export function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } };
-  return e?.code === 'P2002' || e?.meta?.driverAdapterError?.cause?.originalCode === '23505';
+  return (error as { code?: string } | undefined)?.code === 'P2002' || sqlState(error) === '23505';
 }
+
+/** Whether an error is PostgreSQL's numeric_value_out_of_range: a sum past what its column holds. */
+export const isOutOfRange = (error: unknown) => sqlState(error) === '22003';
 
 export const invalid = (field: string[], message: string) => userError(field, 'INVALID', `${field.slice(1).join('.')} ${message}`);
 

@@ -8,7 +8,7 @@ import type { EventType } from '../generated/prisma/enums.ts';
 import type { Context } from './context.ts';
 import { eventValue } from './events.ts';
 import { once } from './idempotency.ts';
-import { asPayload, checkFeatureId, checkId, findLiveCustomer, invalid } from './service.ts';
+import { asPayload, checkFeatureId, checkId, findLiveCustomer, invalid, isOutOfRange } from './service.ts';
 
 type Db = Prisma.TransactionClient;
 
@@ -195,12 +195,6 @@ async function meterOnce(
   return { balance: null, ...result };
 }
 
-/** PostgreSQL's numeric_value_out_of_range, through Prisma or straight from pg. */
-const outOfRange = (error: unknown) => {
-  const e = error as { code?: string; meta?: { code?: string } } | undefined;
-  return (e?.meta?.code ?? e?.code) === '22003';
-};
-
 export async function trackUsage(ctx: Context, input: MeterInput & { value?: bigint | null }): Promise<BalancePayload> {
   const value = input.value ?? 1n;
   const errors = checkMeterInput(input, { field: 'value', value, rule: 'nonZero' });
@@ -219,7 +213,7 @@ export async function trackUsage(ctx: Context, input: MeterInput & { value?: big
       },
     );
   } catch (error) {
-    if (!outOfRange(error)) throw error;
+    if (!isOutOfRange(error)) throw error;
     return { balance: null, userErrors: [userError(['input', 'value'], 'TOO_LARGE', 'usage would go beyond what a 64-bit number holds')] };
   }
 }
