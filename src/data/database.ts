@@ -292,6 +292,7 @@ class UnnamedStatementsClient extends pg.Client {
 }
 
 const GENERIC_PLANS = 'SET plan_cache_mode = force_generic_plan';
+const PLANS_WITH_VALUES = 'SET plan_cache_mode = auto';
 
 /** Rows as Prisma types them: 64-bit integers as BigInt, timestamps (stored in UTC, without a zone) as Dates in UTC. */
 const PRISMA_TYPES: pg.CustomTypesConfig = {
@@ -301,7 +302,6 @@ const PRISMA_TYPES: pg.CustomTypesConfig = {
     return pg.types.getTypeParser(oid, format);
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
-const PLANS_WITH_VALUES = 'SET plan_cache_mode = auto';
 
 async function openPostgres(databaseUrl: string, options: DatabaseOptions): Promise<Database> {
   const preparedStatements = options.preparedStatements ?? true;
@@ -309,8 +309,8 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
   // Planning a compiled read (src/data/compiled-read) costs several times its execution, and the
   // default plan cache keeps planning it for each execution's values. Its lookups by key plan
   // the same for any value. Only `read` and `write` prepare (name) statements: Prisma's are
-  // unnamed, planned each time whatever this says. Set by a statement on each new connection, not as
-  // startup options, which PgBouncer refuses ("unsupported startup parameter").
+  // unnamed, planned each time whatever this says. Set by a statement on each new connection,
+  // not as startup options, which PgBouncer refuses ("unsupported startup parameter").
   const settings = `${GENERIC_PLANS}${options.statementTimeoutMs ? `; SET statement_timeout = ${options.statementTimeoutMs}` : ''}`;
   const pool = new pg.Pool({
     connectionString: databaseUrl,

@@ -173,17 +173,17 @@ async function meterOnce(
   change: UsageChange,
   event: { type: EventType; data: Record<string, unknown> },
 ): Promise<BalancePayload> {
-  const metered = async (runner: MeterRunner, db: Db): Promise<BalancePayload> => {
-    const outcome = await meter(runner, ctx, key, change, event);
-    if (outcome.outcome !== 'METERED')
-      throw await meterFailure(db, ctx, key, outcome.outcome, ['input', 'add' in change ? 'value' : 'usage']);
-    return { balance: outcome.balance, userErrors: [] };
+  const meterWith = async (runner: MeterRunner, db: Db): Promise<BalancePayload> => {
+    const metered = await meter(runner, ctx, key, change, event);
+    if (metered.outcome !== 'METERED')
+      throw await meterFailure(db, ctx, key, metered.outcome, ['input', 'add' in change ? 'value' : 'usage']);
+    return { balance: metered.balance, userErrors: [] };
   };
   const result = await asPayload(() =>
     ctx.idempotencyKey === undefined
-      ? metered(alone(ctx), ctx.prisma as unknown as Db)
+      ? meterWith(alone(ctx), ctx.prisma as unknown as Db)
       : ctx.prisma.$transaction((tx) =>
-          once(tx, ctx, operation, input, () => metered(inTransaction(tx), tx), {
+          once(tx, ctx, operation, input, () => meterWith(inTransaction(tx), tx), {
             remember: (payload) => ({ balanceId: payload.balance?.id ?? null }),
             recall: async ({ balanceId }, replayTx) => ({
               balance: balanceId ? await replayTx.balance.findFirst({ where: scoped('Balance', ctx.caller, { id: balanceId }) }) : null,
