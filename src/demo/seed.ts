@@ -579,8 +579,10 @@ function seedContext(tx: Prisma.TransactionClient, caller: Context['caller']): C
     get: (target, property, receiver) =>
       property === '$transaction' ? (run: (db: Prisma.TransactionClient) => unknown) => run(tx) : Reflect.get(target, property, receiver),
   }) as unknown as PrismaClient;
-  // The verbs neither read through loaders nor subscribe to live events.
-  return { prisma, caller } as Context;
+  // A statement that would commit alone (a meter) runs in the seed's transaction too. The verbs
+  // neither read through loaders nor subscribe to live events.
+  const write: Context['write'] = (sql, params) => tx.$queryRawUnsafe(sql, ...params);
+  return { prisma, write, caller } as Context;
 }
 
 /**
