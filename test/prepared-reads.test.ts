@@ -32,6 +32,29 @@ describe('db.read', () => {
     expect(plans).toEqual(onPostgres ? [{ statement: read, generic: 3, custom: 0 }] : []);
   });
 
+  it('plans a read asked to be planned with its values so, and on PostgreSQL switches a connection only when the kind of read changes', async () => {
+    const sent: string[] = [];
+    const watched = new WeakSet<object>();
+    database.db.pool?.on('acquire', (client) => {
+      if (watched.has(client)) return;
+      watched.add(client);
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      client.query = ((config: unknown, ...rest: unknown[]) => {
+        sent.push(typeof config === 'string' ? config : (config as { text: string }).text);
+        return query(config, ...rest);
+      }) as typeof client.query;
+    });
+    const modes: string[] = [];
+    for (const prepared of [false, false, true, false, true, true]) {
+      const [{ mode }] = await database.db.read<{ mode: string }>('SELECT current_setting($1) AS mode', ['plan_cache_mode'], { prepared });
+      modes.push(mode);
+    }
+    const [valued, generic] = onPostgres ? ['auto', 'force_generic_plan'] : ['auto', 'auto'];
+    expect(modes).toEqual([valued, valued, generic, valued, generic, generic]);
+    // Four switches; not a setting made and undone around each of the three reads planned with values.
+    expect(sent.filter((text) => text.startsWith('SET '))).toHaveLength(onPostgres ? 4 : 0);
+  });
+
   it(`answers any number of different reads; on PostgreSQL keeps at most ${MAX_PREPARED_READS} prepared on a connection`, async () => {
     for (let n = 0; n < MAX_PREPARED_READS * 1.5; n++) {
       expect(await database.db.read<{ n: number }>(`SELECT $1::int + ${n} AS n`, [1])).toEqual([{ n: n + 1 }]);

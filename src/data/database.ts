@@ -321,6 +321,8 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
       : { Client: UnnamedStatementsClient }),
   });
   const preparedNames = new WeakMap<pg.PoolClient, Set<string>>();
+  /** Connections last set to plan with values (every new one plans once for all values). */
+  const planningWithValues = new WeakSet<pg.PoolClient>();
   // An idle client that loses its server must not crash the process.
   pool.on('error', () => {});
   const prisma = createPrisma(new PrismaPg(pool), options.onQuery);
@@ -339,17 +341,25 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
     }
     const name = named && preparedStatements ? statementName(sql) : undefined;
     if (name) prepared.add(name);
-    // The connection plans each statement once for all values, unnamed ones too: a read to be
-    // planned with its values lifts that for itself, and puts it back (or the connection goes).
+    // A connection plans each statement once for all values, unnamed ones too, unless a read to
+    // be planned with its values switched it; it stays switched until a named statement needs it
+    // back, so that a run of searches costs no extra round trip (Prisma's statements are planned at each run either way).
     const withValues = !named && preparedStatements;
     let discard = prepared.size > CAPACITY.preparedReadsPerConnection;
     try {
-      if (withValues) await client.query(PLANS_WITH_VALUES);
+      if (preparedStatements && withValues !== planningWithValues.has(client)) {
+        await client.query(withValues ? PLANS_WITH_VALUES : GENERIC_PLANS).catch((error: unknown) => {
+          // Its setting unknown, the connection is not given out again.
+          discard = true;
+          throw error;
+        });
+        if (withValues) planningWithValues.add(client);
+        else planningWithValues.delete(client);
+      }
       const { rows } = await client.query({ name, text: sql, values: params, types });
       options.onQuery?.({ query: sql, params, duration: performance.now() - started });
       return rows as Row[];
     } finally {
-      if (withValues) await client.query(GENERIC_PLANS).catch(() => (discard = true));
       client.release(discard);
     }
   }
