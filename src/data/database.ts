@@ -343,7 +343,8 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
     if (name) prepared.add(name);
     // A connection plans each statement once for all values, unnamed ones too, unless a read to
     // be planned with its values switched it; it stays switched until a named statement needs it
-    // back, so that a run of searches costs no extra round trip (Prisma's statements are planned at each run either way).
+    // back, so that a run of searches costs no extra round trip. (Prisma's statements are
+    // planned at each run in either setting.)
     const withValues = !named && preparedStatements;
     let discard = prepared.size > CAPACITY.preparedReadsPerConnection;
     try {
