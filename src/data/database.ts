@@ -348,7 +348,7 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
     const withValues = !named && preparedStatements;
     let discard = prepared.size > CAPACITY.preparedReadsPerConnection;
     try {
-      if (preparedStatements && withValues !== planningWithValues.has(client)) {
+      if (withValues !== planningWithValues.has(client)) {
         await client.query(withValues ? PLANS_WITH_VALUES : GENERIC_PLANS).catch((error: unknown) => {
           // Its setting unknown, the connection is not given out again.
           discard = true;
