@@ -5,8 +5,8 @@ import type { ResetInterval } from '../generated/prisma/enums.ts';
  * moves on by whole intervals from the same anchor (a month from the 31st lands on the last day of
  * a short month, and the 31st again after). Reads see a balance as it is at that instant whether
  * or not a write or the reset job has stored the reset yet; writes store it in the statement that
- * meters, so it happens once. The SQL function cg_next_reset (migration 20261206000000) is this
- * rule for the database; a parity test holds the two equal.
+ * meters, so it happens once. The SQL function cg_next_reset (migrations 20261206000000 and
+ * 20261209000000) is this rule for the database; test/next-reset.test.ts holds the two equal.
  */
 
 export const NEXT_RESET_SQL = 'cg_next_reset';
