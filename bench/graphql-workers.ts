@@ -29,7 +29,14 @@ process.on('message', async (message: BenchMessage) => {
       }),
     );
     const sum = (field: keyof ServerStats) => stats.reduce((total, worker) => total + worker[field], 0);
-    process.send!({ requests: sum('requests'), inFlight: sum('inFlight'), statements: sum('statements'), peakRss: sum('peakRss') });
+    const own = process.cpuUsage();
+    process.send!({
+      requests: sum('requests'),
+      inFlight: sum('inFlight'),
+      statements: sum('statements'),
+      peakRss: sum('peakRss'),
+      cpuMicros: sum('cpuMicros') + own.user + own.system,
+    });
   } else if (message === 'stop') {
     await Promise.all(
       workers.map((worker) => {

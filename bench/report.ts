@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import type { CpuTimes } from './cpu.ts';
 import type { Scenario } from './scenarios.ts';
 
 /** What one round of load on one side gave. */
@@ -11,6 +12,21 @@ export interface RoundFigures {
   requests: number;
   statements: number;
   peakRss: number;
+  /** CPU time used during the round, in microseconds: the machine's, PostgreSQL's, the load generator's, and the server's. */
+  cpu: CpuTimes & { server: number };
+}
+
+/** Where a side's CPU went, over all its rounds. */
+export interface CpuFigures {
+  /** How many of the machine's cores were busy on average, out of `cores`. */
+  coresBusy: number;
+  cores: number;
+  /** Milliseconds of CPU a request. */
+  serverMs: number;
+  postgresMs: number;
+  loadMs: number;
+  /** Every other process, and the kernel's work not charged to a process. */
+  otherMs: number;
 }
 
 export interface SideFigures {
@@ -20,6 +36,7 @@ export interface SideFigures {
   p99: number;
   statementsPerRequest: number;
   peakRssMb: number;
+  cpu: CpuFigures;
   rounds: RoundFigures[];
 }
 
@@ -59,6 +76,24 @@ function ratioText(figures: ScenarioFigures): string {
   if (!ratios.length) return '';
   const range = ratios.length > 1 ? ` (${round(Math.min(...ratios), 2)}–${round(Math.max(...ratios), 2)})` : '';
   return round(median(ratios), 2) + range;
+}
+
+export function cpuFigures(rounds: RoundFigures[]): CpuFigures {
+  const total = (field: keyof RoundFigures['cpu']) => rounds.reduce((sum, round) => sum + round.cpu[field], 0);
+  const requests = rounds.reduce((sum, round) => sum + round.requests, 0);
+  const perRequest = (micros: number) => micros / requests / 1000;
+  return {
+    coresBusy: (total('machineBusy') / total('machineTotal')) * cpus().length,
+    cores: cpus().length,
+    serverMs: perRequest(total('server')),
+    postgresMs: perRequest(total('postgres')),
+    loadMs: perRequest(total('bench')),
+    otherMs: perRequest(total('machineBusy') - total('server') - total('postgres') - total('bench')),
+  };
+}
+
+export function cpuText(cpu: CpuFigures): string {
+  return `${round(cpu.coresBusy, 2)} of ${cpu.cores} cores busy; CPU ms/req: server ${round(cpu.serverMs, 2)}, PostgreSQL ${round(cpu.postgresMs, 2)}, load generator ${round(cpu.loadMs, 2)}, other ${round(cpu.otherMs, 2)}`;
 }
 
 export function machineDescription(postgresVersion: string): string {

@@ -14,10 +14,13 @@ import { DEFAULT_BENCH_DATABASE_URL } from './bench-account.ts';
 import { fillBenchCustomers, prepareBenchDatabase, warmPageCache } from './bench-database.ts';
 import { checkAnswers, checkSameJson, checkSameMeter, statementsByPageSize } from './checks.ts';
 import { loadBenchContext, postgresVersion } from './context.ts';
+import { cpuSince, cpuTimes } from './cpu.ts';
 import { load } from './load.ts';
 import {
   type Check,
   checksTable,
+  cpuFigures,
+  cpuText,
   machineDescription,
   median,
   type RoundFigures,
@@ -90,7 +93,9 @@ for (const count of workerCounts) {
 
 async function measureRound(side: Side, server = servers[side.server]): Promise<RoundFigures> {
   await server.stats();
+  const start = cpuTimes();
   const result = await load(server.url, side, { connections, duration });
+  const cpu = cpuSince(start);
   const stats = await server.stats();
   return {
     rps: result.rps,
@@ -99,6 +104,7 @@ async function measureRound(side: Side, server = servers[side.server]): Promise<
     requests: stats.requests,
     statements: stats.statements,
     peakRss: stats.peakRss,
+    cpu: { ...cpu, server: stats.cpuMicros },
   };
 }
 
@@ -112,10 +118,11 @@ function sideFigures(side: Side, measured: RoundFigures[]): SideFigures {
     p99: median(measured.map((round) => round.p99)),
     statementsPerRequest: statements / requests,
     peakRssMb: Math.max(...measured.map((round) => round.peakRss)) / 2 ** 20,
+    cpu: cpuFigures(measured),
     rounds: measured,
   };
   console.log(
-    `  ${side.label}: ${Math.round(figures.rps)} req/s (median of ${measured.map((round) => Math.round(round.rps)).join(', ')}), p50 ${figures.p50} ms, p99 ${figures.p99} ms, ${figures.statementsPerRequest.toFixed(1)} SQL/req, ${Math.round(figures.peakRssMb)} MB`,
+    `  ${side.label}: ${Math.round(figures.rps)} req/s (median of ${measured.map((round) => Math.round(round.rps)).join(', ')}), p50 ${figures.p50} ms, p99 ${figures.p99} ms, ${figures.statementsPerRequest.toFixed(1)} SQL/req, ${Math.round(figures.peakRssMb)} MB; ${cpuText(figures.cpu)}`,
   );
   return figures;
 }

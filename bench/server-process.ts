@@ -12,6 +12,8 @@ export interface ServerStats {
   statements: number;
   /** Highest resident set size since the previous report, in bytes. */
   peakRss: number;
+  /** CPU time the process has used so far (user and system), in microseconds. */
+  cpuMicros: number;
 }
 
 export type BenchMessage = 'stats' | 'stop' | 'profile-start' | { profileStopInto: string };
@@ -70,7 +72,14 @@ export function serveForBench(server: Server, close: () => Promise<void>): void 
   process.on('message', async (message: BenchMessage) => {
     if (message === 'stats') {
       const rss = process.memoryUsage.rss();
-      process.send!({ requests, inFlight, statements, peakRss: Math.max(peakRss, rss) } satisfies ServerStats);
+      const usage = process.cpuUsage();
+      process.send!({
+        requests,
+        inFlight,
+        statements,
+        peakRss: Math.max(peakRss, rss),
+        cpuMicros: usage.user + usage.system,
+      } satisfies ServerStats);
       peakRss = rss;
     } else if (message === 'profile-start') {
       await cpu.start();

@@ -7,6 +7,8 @@ export interface WindowStats {
   requests: number;
   statements: number;
   peakRss: number;
+  /** CPU time the server's processes used, in microseconds. */
+  cpuMicros: number;
 }
 
 export interface ServerUnderTest {
@@ -65,7 +67,7 @@ export async function startServer(
     child.send('stats');
     return ((await once(child, 'message')) as [ServerStats])[0];
   };
-  let previous = { requests: 0, statements: 0 };
+  let previous = { requests: 0, statements: 0, cpuMicros: 0 };
   return {
     url: `http://127.0.0.1:${ready.port}`,
     async stats() {
@@ -84,7 +86,12 @@ export async function startServer(
         before = stats.statements;
         await askAfter(250);
       }
-      const window = { requests: stats.requests - previous.requests, statements: stats.statements - previous.statements, peakRss };
+      const window = {
+        requests: stats.requests - previous.requests,
+        statements: stats.statements - previous.statements,
+        peakRss,
+        cpuMicros: stats.cpuMicros - previous.cpuMicros,
+      };
       previous = stats;
       return window;
     },

@@ -17,8 +17,21 @@ function ratios({ byCount }: WorkerFigures, count: number): number[] | undefined
   return one && other.map((round, i) => round.rps / one[i].rps);
 }
 
+/**
+ * The most that more workers could give over one: the CPU a request takes does not shrink with
+ * more processes, so if one worker already keeps a share u of the machine's cores busy, no count
+ * of workers answers more than 1/u times as many requests.
+ */
+function ceiling({ byCount }: WorkerFigures): number | undefined {
+  const one = byCount.find((entry) => entry.count === 1)?.figures.cpu;
+  return one && one.cores / one.coresBusy;
+}
+
 export function workersTable(scaling: WorkerFigures[]): string {
-  const lines = ['| scenario | workers | req/s | p50 ms | p99 ms | × 1 worker |', '| --- | ---: | ---: | ---: | ---: | ---: |'];
+  const lines = [
+    '| scenario | workers | req/s | p50 ms | p99 ms | × 1 worker | cores busy | CPU ms/req: server, PostgreSQL, load generator, other |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
   for (const figures of scaling) {
     for (const { count, figures: side } of figures.byCount) {
       const each = ratios(figures, count);
@@ -26,8 +39,9 @@ export function workersTable(scaling: WorkerFigures[]): string {
         each && count !== 1
           ? median(each).toFixed(2) + (each.length > 1 ? ` (${Math.min(...each).toFixed(2)}–${Math.max(...each).toFixed(2)})` : '')
           : '';
+      const { cpu } = side;
       lines.push(
-        `| ${count === figures.byCount[0].count ? `${figures.scenario.id} ${figures.scenario.title}` : ''} | ${count} | ${Math.round(side.rps)} | ${side.p50.toFixed(1)} | ${side.p99.toFixed(1)} | ${ratio} |`,
+        `| ${count === figures.byCount[0].count ? `${figures.scenario.id} ${figures.scenario.title}` : ''} | ${count} | ${Math.round(side.rps)} | ${side.p50.toFixed(1)} | ${side.p99.toFixed(1)} | ${ratio} | ${cpu.coresBusy.toFixed(2)} of ${cpu.cores} | ${[cpu.serverMs, cpu.postgresMs, cpu.loadMs, cpu.otherMs].map((ms) => ms.toFixed(2)).join(', ')} |`,
       );
     }
   }
@@ -41,9 +55,10 @@ export function workerChecks(scaling: WorkerFigures[]): Check[] {
       .map(({ count }) => {
         const ratio = median(ratios(figures, count)!);
         const target = SCALING_PER_WORKER * count;
+        const most = ceiling(figures);
         return {
           target: `${figures.scenario.id}: ${count} workers ≥ ${target.toFixed(1)}× one`,
-          figure: ratio.toFixed(2),
+          figure: ratio.toFixed(2) + (most === undefined ? '' : ` (the cores one worker left idle allow at most ${most.toFixed(2)}×)`),
           met: ratio >= target,
         };
       }),
