@@ -9,17 +9,19 @@ type Compiled = NonNullable<ReturnType<typeof compileRead>>;
 
 /**
  * Answers a query with the compiled read (src/data/compiled-read): one statement that PostgreSQL
- * answers with the response's JSON. A mutation runs through the resolvers, and the objects of its
- * payload (`createCustomer { customer { … } }`) are then read the same way, one statement each.
+ * answers with the response's JSON, kept as its text (DATA_TEXT). A mutation runs through the
+ * resolvers, and the objects of its payload (`createCustomer { customer { … } }`) are then read
+ * the same way, one statement each.
  * Any other operation, one the compiler leaves to the resolvers, or a failed statement goes to
  * the executor set before this plugin. A query reads where its context reads (a replica, maybe);
  * a payload reads `db`, the primary, which has the write.
  */
 export function compiledRead(db: Pick<Database, 'read'>): Plugin<Context> {
-  const run = async (compiled: Compiled, read: Database['read']) => {
+  const text = async (compiled: Compiled, read: Database['read']) => {
     const [{ body }] = await read<{ body: string }>(compiled.sql, compiled.params, { prepared: !compiled.planWithValues });
-    return JSON.parse(body) as Record<string, unknown>;
+    return body;
   };
+  const run = async (compiled: Compiled, read: Database['read']) => JSON.parse(await text(compiled, read)) as Record<string, unknown>;
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
       const { schema, document, operationName, contextValue } = args;
@@ -27,13 +29,11 @@ export function compiledRead(db: Pick<Database, 'read'>): Plugin<Context> {
       const compiled = compileRead(schema, document, operationName, variables, contextValue.caller);
       if (compiled) {
         setExecuteFn(async (executeArgs) => {
-          let data: Record<string, unknown>;
           try {
-            data = await run(compiled, contextValue.read);
+            return resultOfText(await text(compiled, contextValue.read));
           } catch {
             return executeFn(executeArgs);
           }
-          return { data };
         });
         return;
       }
@@ -90,4 +90,33 @@ function resolvedPayloadObject(result: ExecutionResult<{ node: Record<string, un
       }),
   );
   return { object: result.data?.node ?? null, errors };
+}
+
+/** On a result of the compiled read: its data as PostgreSQL wrote it, JSON text the HTTP server can send as it is. */
+export const DATA_TEXT = Symbol('data as JSON text');
+
+/**
+ * A result whose data is parsed only when something reads it. Once read (or replaced), the object
+ * may be changed, so the text no longer speaks for it. Parsing PostgreSQL's text and writing it out
+ * again was a quarter of the server's CPU for a page of customers (BENCHMARKS.md, 28).
+ */
+function resultOfText(text: string): ExecutionResult & { readonly [DATA_TEXT]: string | undefined } {
+  let unread: string | undefined = text;
+  let data: Record<string, unknown> | undefined;
+  return {
+    get data() {
+      if (unread !== undefined) {
+        data = JSON.parse(unread) as Record<string, unknown>;
+        unread = undefined;
+      }
+      return data;
+    },
+    set data(value) {
+      data = value ?? undefined;
+      unread = undefined;
+    },
+    get [DATA_TEXT]() {
+      return unread;
+    },
+  };
 }

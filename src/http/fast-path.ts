@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { ExecutionResult } from 'graphql';
 import { type GraphQLParams, isAsyncIterable, processRegularResult } from 'graphql-yoga';
 import type { App } from './app.ts';
+import { DATA_TEXT } from './compiled-read.ts';
 
 const JSON_MEDIA_TYPES = new Set(['application/json', 'application/graphql-response+json']);
 
@@ -111,7 +112,9 @@ async function answer(app: App, req: IncomingMessage, res: ServerResponse, param
   if (!result.errors?.length && !result.extensions?.http) {
     // Yoga renders every such result with the same status and headers: learned from it once per media type.
     const { status, headers } = successfulAnswer(app, mediaType);
-    const body = JSON.stringify(result);
+    // A compiled read's data goes out as PostgreSQL's text: the same JSON, its spacing PostgreSQL's.
+    const text = (result as { [DATA_TEXT]?: string })[DATA_TEXT];
+    const body = text !== undefined && result.extensions === undefined ? `{"data":${text}}` : JSON.stringify(result);
     res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body), 'x-request-id': requestId }).end(body);
     observed.answered(status);
     return true;
