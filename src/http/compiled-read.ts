@@ -92,7 +92,7 @@ function resolvedPayloadObject(result: ExecutionResult<{ node: Record<string, un
   return { object: result.data?.node ?? null, errors };
 }
 
-/** On a result of the compiled read: its data as PostgreSQL wrote it, JSON text the HTTP server can send as it is. */
+/** On a result of the compiled read: its data as PostgreSQL wrote it, compact JSON text the HTTP server can send as it is. */
 export const DATA_TEXT = Symbol('data as JSON text');
 
 /**

@@ -112,7 +112,8 @@ async function answer(app: App, req: IncomingMessage, res: ServerResponse, param
   if (!result.errors?.length && !result.extensions?.http) {
     // Yoga renders every such result with the same status and headers: learned from it once per media type.
     const { status, headers } = successfulAnswer(app, mediaType);
-    // A compiled read's data goes out as PostgreSQL's text: the same JSON, its spacing PostgreSQL's.
+    // A compiled read's data goes out as PostgreSQL wrote it: as JSON.stringify would, but for a
+    // JSON scalar's spacing, which is jsonb's (src/data/compiled-read/compiler.ts).
     const text = (result as { [DATA_TEXT]?: string })[DATA_TEXT];
     const body = text !== undefined && result.extensions === undefined ? `{"data":${text}}` : JSON.stringify(result);
     res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body), 'x-request-id': requestId }).end(body);

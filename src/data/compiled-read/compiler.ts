@@ -100,20 +100,35 @@ class Statement {
 
 type Field = GraphQLField<unknown, unknown>;
 
-/** The JSON object of a selection; json_build_object takes at most 100 arguments, so larger ones are spliced as text. */
-function jsonObject(pairs: [key: string, value: string][]): string {
+/*
+ * The statement writes the answer as JSON text, compact as JSON.stringify writes it, so that the
+ * server can send it as it is (json_build_object and json_agg write `"key" : value, `). Every value
+ * below is the SQL of a JSON text, or NULL for null.
+ */
+
+/** The JSON text of an SQL scalar, as json_build_object writes a value of its type. */
+const scalarJson = (sql: string) => `to_json(${sql})::text`;
+
+/** The JSON text of a string known here (a type name): GraphQL names need no escaping. */
+const nameJson = (name: string) => `'"${name}"'`;
+
+/** concat of parts, nested where there are more than a function's 100 arguments. */
+function concatSql(parts: string[]): string {
+  if (parts.length <= 100) return `concat(${parts.join(', ')})`;
   const chunks: string[] = [];
-  for (let i = 0; i < pairs.length; i += 50) {
-    chunks.push(
-      `json_build_object(${pairs
-        .slice(i, i + 50)
-        .map(([key, value]) => `'${key}', ${value}`)
-        .join(', ')})`,
-    );
-  }
-  if (chunks.length === 1) return chunks[0];
-  if (chunks.length === 0) return `'{}'::json`;
-  return `(${chunks.map((chunk, i) => (i === 0 ? `left(${chunk}::text, -1)` : `substr(${chunk}::text, 2)`)).join(` || ',' || `)})::json`;
+  for (let i = 0; i < parts.length; i += 100) chunks.push(concatSql(parts.slice(i, i + 100)));
+  return concatSql(chunks);
+}
+
+/** The JSON object of a selection: its keys are GraphQL names or aliases, which need no escaping. */
+function jsonObject(pairs: [key: string, value: string][]): string {
+  if (!pairs.length) return `'{}'`;
+  return concatSql([...pairs.flatMap(([key, value], i) => [`'${i === 0 ? '{' : ','}"${key}":'`, `coalesce(${value}, 'null')`]), `'}'`]);
+}
+
+/** The JSON array of `element` over the rows an aggregate sees (one row, even for none), in `order`, those `filter` keeps. */
+function jsonArray(element: string, order: string, filter = ''): string {
+  return `coalesce('[' || string_agg(coalesce(${element}, 'null'), ','${order ? ` ORDER BY ${order}` : ''}) ${filter} || ']', '[]')`;
 }
 
 function included(node: SelectionNode, statement: Statement): boolean {
@@ -253,7 +268,7 @@ function listJson(
 ) {
   const source: Source = model ? { kind: 'row', model, alias } : { kind: 'row', model: '', alias };
   const element = objectJson(type, source, field.selectionSet, statement);
-  return `coalesce((SELECT json_agg(${element}${order ? ` ORDER BY ${order}` : ''}) FROM ${from}), '[]'::json)`;
+  return `(SELECT ${jsonArray(element, order)} FROM ${from})`;
 }
 
 /** A jsonb value read as the field's GraphQL type: a scalar, an object, or a list of either. */
@@ -262,15 +277,15 @@ function jsonValueSql(type: GraphQLOutputType, value: string, field: FieldNode, 
   if (isListType(nullable)) {
     const alias = statement.alias();
     const element = jsonValueSql(nullable.ofType, `${alias}.value`, field, statement);
-    return `CASE WHEN jsonb_typeof(${value}) = 'array' THEN coalesce((SELECT json_agg(${element} ORDER BY ${alias}.ordinality) FROM jsonb_array_elements(${value}) WITH ORDINALITY ${alias}), '[]'::json) END`;
+    return `CASE WHEN jsonb_typeof(${value}) = 'array' THEN (SELECT ${jsonArray(element, `${alias}.ordinality`)} FROM jsonb_array_elements(${value}) WITH ORDINALITY ${alias}) END`;
   }
   const named = getNamedType(type);
   if (isObjectType(named)) {
     return `CASE WHEN jsonb_typeof(${value}) = 'object' THEN ${objectJson(named, { kind: 'json', sql: value }, field.selectionSet, statement)} END`;
   }
   // A JSON string read as text; numbers, booleans and JSON scalars stay JSON.
-  if (named.name === 'String' || named.name === 'ID' || isEnumType(named)) return `(${value} #>> '{}')`;
-  return serialize(type, value);
+  if (named.name === 'String' || named.name === 'ID' || isEnumType(named)) return scalarJson(`(${value} #>> '{}')`);
+  return scalarJson(serialize(type, value));
 }
 
 function argumentsOf(definition: Field, field: FieldNode, statement: Statement): Record<string, unknown> {
@@ -279,7 +294,7 @@ function argumentsOf(definition: Field, field: FieldNode, statement: Statement):
 
 function fieldSql(parentType: GraphQLObjectType, source: Source, field: FieldNode, statement: Statement): string {
   const name = field.name.value;
-  if (name === '__typename') return `'${parentType.name}'`;
+  if (name === '__typename') return nameJson(parentType.name);
   const definition = parentType.getFields()[name];
   if (!definition) throw new NotCompiled();
   const extensions = definition.extensions as Record<string, unknown>;
@@ -294,7 +309,7 @@ function fieldSql(parentType: GraphQLObjectType, source: Source, field: FieldNod
     const named = getNamedType(definition.type);
     // A JSON column exposed as an object type (an address), or as a list of them.
     if (isObjectType(named)) return jsonValueSql(definition.type, value, field, statement);
-    return serialize(definition.type, value);
+    return scalarJson(serialize(definition.type, value));
   }
   if (extensions.pothosPrismaSelect) return selectedSql(definition, source, field, statement);
   throw new NotCompiled();
@@ -310,7 +325,7 @@ function declaredSql(
   const context = sqlContext(source, argumentsOf(definition, field, statement), statement);
   switch (compiled.kind) {
     case 'value':
-      return serialize(definition.type, compiled.sql(context));
+      return scalarJson(serialize(definition.type, compiled.sql(context)));
     case 'object': {
       const type = objectTypeOf(definition.type);
       if (compiled.from) {
@@ -414,7 +429,9 @@ function selectedSql(definition: Field, source: Source, field: FieldNode, statem
     const alias = statement.alias();
     const join = relation.join.map(([mine, theirs]) => `${alias}."${theirs}" = ${parent.alias}."${mine}"`).join(' AND ');
     const where = typeof count === 'object' && count ? (count as { where?: Record<string, unknown> }).where : undefined;
-    return `(SELECT count(*)::int FROM "${relation.model}" ${alias} WHERE ${join} AND ${whereSql(relation.model, alias, where, statement.param)})`;
+    return scalarJson(
+      `(SELECT count(*)::int FROM "${relation.model}" ${alias} WHERE ${join} AND ${whereSql(relation.model, alias, where, statement.param)})`,
+    );
   }
   const selected = (planned as { select?: Record<string, unknown> } | null)?.select;
   if (selected && Object.keys(selected).length === 1) {
@@ -475,24 +492,24 @@ function pageSql(
     const key = keyOf(part);
     switch (part.name.value) {
       case '__typename':
-        return [key, `'${connectionType.name}'`];
+        return [key, nameJson(connectionType.name)];
       case 'totalCount': {
-        if (count) return [key, count()];
+        if (count) return [key, scalarJson(count())];
         const counted = statement.alias();
-        return [key, `(SELECT count(*)::int FROM "${model}" ${counted} WHERE ${whereOf(counted)})`];
+        return [key, scalarJson(`(SELECT count(*)::int FROM "${model}" ${counted} WHERE ${whereOf(counted)})`)];
       }
       case 'pageInfo':
         return [key, valuesJson(pageInfoType, pageInfo, part, statement)];
       case 'edges': {
         const edge = fieldsOf(edgeType, part.selectionSet, statement).map((edgePart): [string, string] => {
           const edgeKey = keyOf(edgePart);
-          if (edgePart.name.value === '__typename') return [edgeKey, `'${edgeType.name}'`];
-          if (edgePart.name.value === 'cursor') return [edgeKey, `${alias}.cursor`];
+          if (edgePart.name.value === '__typename') return [edgeKey, nameJson(edgeType.name)];
+          if (edgePart.name.value === 'cursor') return [edgeKey, scalarJson(`${alias}.cursor`)];
           if (edgePart.name.value === 'node')
             return [edgeKey, objectJson(nodeType, { kind: 'row', model, alias }, edgePart.selectionSet, statement)];
           throw new NotCompiled();
         });
-        return [key, `coalesce(json_agg(${jsonObject(edge)} ORDER BY ${alias}.n ${listOrder}) ${inPage}, '[]'::json)`];
+        return [key, jsonArray(jsonObject(edge), `${alias}.n ${listOrder}`, inPage)];
       }
       default:
         throw new NotCompiled();
@@ -508,10 +525,10 @@ function pageSql(
 function valuesJson(type: GraphQLObjectType, values: Record<string, string>, field: FieldNode, statement: Statement): string {
   return jsonObject(
     fieldsOf(type, field.selectionSet, statement).map((part): [string, string] => {
-      if (part.name.value === '__typename') return [keyOf(part), `'${type.name}'`];
+      if (part.name.value === '__typename') return [keyOf(part), nameJson(type.name)];
       const value = values[part.name.value];
       if (value === undefined) throw new NotCompiled();
-      return [keyOf(part), value];
+      return [keyOf(part), scalarJson(value)];
     }),
   );
 }
@@ -547,12 +564,12 @@ function nodesSql(
     const matches = typenames ? `${row}.typename = '${type.name}'` : `${row}.id LIKE '${ID_PREFIXES[idType]}\\_%'`;
     return `WHEN ${matches} THEN ${byIdSql(type, model, `${row}.id`, field.selectionSet, statement)}`;
   });
-  const value = branches.length ? `CASE ${branches.join(' ')} END` : 'NULL::json';
+  const value = branches.length ? `CASE ${branches.join(' ')} END` : 'NULL';
   if (!list) return `(SELECT ${value} FROM (SELECT ${ids} AS id) ${row})`;
   const from = typenames
     ? `unnest(${ids}, ${typenames}) WITH ORDINALITY ${row}(id, typename, n)`
     : `unnest(${ids}) WITH ORDINALITY ${row}(id, n)`;
-  return `coalesce((SELECT json_agg(${value} ORDER BY ${row}.n) FROM ${from}), '[]'::json)`;
+  return `(SELECT ${jsonArray(value, `${row}.n`)} FROM ${from})`;
 }
 
 /** The object types an abstract field (Node, _Entity) can answer with: each is read by id from its model. */
@@ -602,7 +619,7 @@ const readRepresentations = (value: unknown) => {
 
 function rootSql(query: GraphQLObjectType, field: FieldNode, statement: Statement, parameters: Set<string>): string {
   const name = field.name.value;
-  if (name === '__typename') return `'${query.name}'`;
+  if (name === '__typename') return nameJson(query.name);
   const definition = query.getFields()[name];
   if (!definition) throw new NotCompiled();
   const args = argumentsOf(definition, field, statement);
@@ -736,8 +753,8 @@ function compile(
       rootSql(query, field, statement, parameters),
     ]);
     // Only __typename: the executor answers without the database.
-    if (pairs.every(([, value]) => value === `'${query.name}'`)) return undefined;
-    return { sql: `SELECT (${jsonObject(pairs)})::text AS body`, params: statement.params, planWithValues: statement.planWithValues };
+    if (pairs.every(([, value]) => value === nameJson(query.name))) return undefined;
+    return { sql: `SELECT ${jsonObject(pairs)} AS body`, params: statement.params, planWithValues: statement.planWithValues };
   } catch {
     // Not compiled, or an argument the resolvers will refuse with their own error.
     return undefined;
