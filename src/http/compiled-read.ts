@@ -102,7 +102,7 @@ export const DATA_TEXT = Symbol('data as JSON text');
  */
 function resultOfText(text: string): ExecutionResult & { readonly [DATA_TEXT]: string | undefined } {
   let unread: string | undefined = text;
-  let data: Record<string, unknown> | undefined;
+  let data: ExecutionResult['data'];
   return {
     get data() {
       if (unread !== undefined) {
@@ -112,7 +112,7 @@ function resultOfText(text: string): ExecutionResult & { readonly [DATA_TEXT]: s
       return data;
     },
     set data(value) {
-      data = value ?? undefined;
+      data = value;
       unread = undefined;
     },
     get [DATA_TEXT]() {
