@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** CPU time used on this machine so far, in microseconds: every core's, PostgreSQL's servers', this process's. */
+/** CPU time used over a window, in microseconds: every core's, PostgreSQL's servers', this process's. */
 export interface CpuTimes {
   /** Busy time of all cores together (user, system, interrupts, stolen). */
   machineBusy: number;
@@ -27,9 +27,9 @@ function machineTicks(): { busy: number; total: number } {
   return { busy, total: busy + idle + iowait };
 }
 
-/** utime + stime of every process with this command name, in clock ticks; a process that exits meanwhile is skipped. */
-function processTicks(command: string): number {
-  let ticks = 0;
+/** utime + stime of every process with this command name, in clock ticks, by pid; a process that exits meanwhile is skipped. */
+function processTicks(command: string): Map<string, number> {
+  const ticks = new Map<string, number>();
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     let stat: string;
     try {
@@ -41,28 +41,33 @@ function processTicks(command: string): number {
     if (stat.slice(stat.indexOf('(') + 1, close) !== command) continue;
     // After the command: state, ppid, …; utime and stime are the 14th and 15th fields of the line.
     const fields = stat.slice(close + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
+    ticks.set(pid, Number(fields[11]) + Number(fields[12]));
   }
   return ticks;
 }
 
-export function cpuTimes(): CpuTimes {
-  const machine = machineTicks();
-  const own = process.cpuUsage();
-  return {
-    machineBusy: machine.busy * microsPerTick,
-    machineTotal: machine.total * microsPerTick,
-    postgres: processTicks('postgres') * microsPerTick,
-    bench: own.user + own.system,
-  };
+/** The counters cpuSince measures from. */
+export interface CpuReading {
+  machine: { busy: number; total: number };
+  postgres: Map<string, number>;
+  bench: number;
 }
 
-export function cpuSince(start: CpuTimes): CpuTimes {
-  const now = cpuTimes();
+export function cpuReading(): CpuReading {
+  const own = process.cpuUsage();
+  return { machine: machineTicks(), postgres: processTicks('postgres'), bench: own.user + own.system };
+}
+
+export function cpuSince(start: CpuReading): CpuTimes {
+  const now = cpuReading();
+  // Per process: a backend that exits meanwhile (an idle pool's connection closed) takes its
+  // earlier CPU with it, which a difference of totals would count against this window.
+  let postgresTicks = 0;
+  for (const [pid, ticks] of now.postgres) postgresTicks += ticks - (start.postgres.get(pid) ?? 0);
   return {
-    machineBusy: now.machineBusy - start.machineBusy,
-    machineTotal: now.machineTotal - start.machineTotal,
-    postgres: now.postgres - start.postgres,
+    machineBusy: (now.machine.busy - start.machine.busy) * microsPerTick,
+    machineTotal: (now.machine.total - start.machine.total) * microsPerTick,
+    postgres: postgresTicks * microsPerTick,
     bench: now.bench - start.bench,
   };
 }

@@ -14,7 +14,7 @@ import { DEFAULT_BENCH_DATABASE_URL } from './bench-account.ts';
 import { fillBenchCustomers, prepareBenchDatabase, warmPageCache } from './bench-database.ts';
 import { checkAnswers, checkSameJson, checkSameMeter, statementsByPageSize } from './checks.ts';
 import { loadBenchContext, postgresVersion } from './context.ts';
-import { cpuSince, cpuTimes } from './cpu.ts';
+import { cpuReading, cpuSince } from './cpu.ts';
 import { load } from './load.ts';
 import {
   type Check,
@@ -93,7 +93,7 @@ for (const count of workerCounts) {
 
 async function measureRound(side: Side, server = servers[side.server]): Promise<RoundFigures> {
   await server.stats();
-  const start = cpuTimes();
+  const start = cpuReading();
   const result = await load(server.url, side, { connections, duration });
   const cpu = cpuSince(start);
   const stats = await server.stats();
