@@ -77,6 +77,37 @@ describe('/metrics', () => {
     expect(sample(text, 'graphql_sql_statements_per_request_count', { operation: 'ListCustomers' })).toBe(4);
   });
 
+  it('counts the statements the compiled read builds: one for a first page, one for every later page, whatever its cursor', async () => {
+    for (const email of ['page.a@example.com', 'page.b@example.com', 'page.c@example.com', 'page.d@example.com']) {
+      const created = await t.post('mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { userErrors { code } } }', {
+        input: { email },
+      });
+      expect((await created.json()).data.createCustomer.userErrors).toEqual([]);
+    }
+    const PAGE = 'query Paging($after: String) { customers(first: 1, after: $after) { edges { cursor node { email } } } }';
+    const compilations = async () => sample((await scrape(t.app)).text, 'graphql_compiled_read_compilations_total') ?? 0;
+    const before = await compilations();
+    const emails: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 4; page++) {
+      const body = (await (await t.post(PAGE, { after })).json()) as {
+        data: { customers: { edges: { cursor: string; node: { email: string } }[] } };
+      };
+      const [edge] = body.data.customers.edges;
+      emails.push(edge.node.email);
+      after = edge.cursor;
+    }
+    expect(await compilations()).toBe(before + 2);
+    const whole = (await (await t.post('{ customers(first: 4) { edges { node { email } } } }')).json()) as {
+      data: { customers: { edges: { node: { email: string } }[] } };
+    };
+    expect(emails).toEqual(whole.data.customers.edges.map((edge) => edge.node.email));
+    expect(new Set(emails)).toEqual(new Set(['page.a@example.com', 'page.b@example.com', 'page.c@example.com', 'page.d@example.com']));
+    // A cursor that is not one of this list's is refused by the resolvers, as ever.
+    const refused = (await (await t.post(PAGE, { after: 'bm90IGEgY3Vyc29y' })).json()) as { errors: { extensions: { code: string } }[] };
+    expect(refused.errors.map((error) => error.extensions.code)).toEqual(['BAD_USER_INPUT']);
+  });
+
   it('counts the requests the HTTP server answers on its fast path', async () => {
     const server: Server = createHttpServer(t.app, t.db);
     try {

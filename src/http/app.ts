@@ -102,7 +102,7 @@ export function createApp({
       errors.plugin,
       ...trustedDocuments(limits.trustedDocuments),
       notAcceptable(),
-      ...(compile ? [compiledRead(db)] : []),
+      ...(compile ? [compiledRead(db, metrics?.onCompiled)] : []),
       ...(db.replicas ? [replicaReads(db.replicas)] : []),
       ...requestLimitPlugins(limits),
     ],

@@ -14,9 +14,10 @@ type Compiled = NonNullable<ReturnType<typeof compileRead>>;
  * the same way, one statement each.
  * Any other operation, one the compiler leaves to the resolvers, or a failed statement goes to
  * the executor set before this plugin. A query reads where its context reads (a replica, maybe);
- * a payload reads `db`, the primary, which has the write.
+ * a payload reads `db`, the primary, which has the write. `onCompiled` is told of each statement
+ * the compiler builds rather than finds.
  */
-export function compiledRead(db: Pick<Database, 'read'>): Plugin<Context> {
+export function compiledRead(db: Pick<Database, 'read'>, onCompiled?: () => void): Plugin<Context> {
   const text = async (compiled: Compiled, read: Database['read']) => {
     const [{ body }] = await read<{ body: string }>(compiled.sql, compiled.params, { prepared: !compiled.planWithValues });
     return body;
@@ -26,7 +27,7 @@ export function compiledRead(db: Pick<Database, 'read'>): Plugin<Context> {
     onExecute({ args, executeFn, setExecuteFn }) {
       const { schema, document, operationName, contextValue } = args;
       const variables = args.variableValues ?? {};
-      const compiled = compileRead(schema, document, operationName, variables, contextValue.caller);
+      const compiled = compileRead(schema, document, operationName, variables, contextValue.caller, onCompiled);
       if (compiled) {
         setExecuteFn(async (executeArgs) => {
           try {
@@ -39,7 +40,7 @@ export function compiledRead(db: Pick<Database, 'read'>): Plugin<Context> {
       }
       const payloads = payloadPlan(schema, document, operationName);
       const readFor = (read: PayloadRead, id: string) =>
-        compileRead(schema, read.query, undefined, { ...variables, [PAYLOAD_ID_VARIABLE]: id }, contextValue.caller);
+        compileRead(schema, read.query, undefined, { ...variables, [PAYLOAD_ID_VARIABLE]: id }, contextValue.caller, onCompiled);
       if (!payloads?.reads.every((read) => readFor(read, ''))) return;
       setExecuteFn(async (executeArgs) => {
         const result = (await executeFn({ ...executeArgs, document: payloads.mutation })) as ExecutionResult;

@@ -19,13 +19,15 @@ export interface Metrics {
   plugins: Plugin[];
   /** Counts each GraphQL request once answered. */
   onAnswered: AnswerListener;
+  /** Counts a statement the compiled read built. */
+  onCompiled: () => void;
 }
 
 /**
  * The Prometheus metrics of one app, in a registry of its own: requests and their latency by
  * operation, status and outcome; errors by code; rate-limit refusals; SQL statements per request;
- * open subscriptions; on PostgreSQL the connection pool; errors by the phase they arose in; and
- * the process's own (CPU, memory, event loop).
+ * statements the compiled read built; open subscriptions; on PostgreSQL the connection pool;
+ * errors by the phase they arose in; and the process's own (CPU, memory, event loop).
  */
 export function createMetrics({
   token,
@@ -51,6 +53,11 @@ export function createMetrics({
     name: 'graphql_errors_total',
     help: 'Errors answered, by their extensions.code (INTERNAL_SERVER_ERROR for whatever was masked)',
     labelNames: ['code'] as const,
+    registers,
+  });
+  const compiled = new Counter({
+    name: 'graphql_compiled_read_compilations_total',
+    help: 'Statements the compiled read built for a document and the values of the variables they depend on; other requests reuse them',
     registers,
   });
   const rateLimited = new Counter({
@@ -161,6 +168,7 @@ export function createMetrics({
         },
       }),
     ],
+    onCompiled: () => compiled.inc(),
     onAnswered(record, status, durationMs) {
       const operation = operationLabel(record.operationName);
       requests.observe({ operation, status, outcome: failed(record, status) ? 'error' : 'success' }, durationMs / 1000);

@@ -35,7 +35,7 @@ import {
 } from '../pagination.ts';
 import { scoped, type Tenant } from '../tenant.ts';
 import { type Aggregate, type CompiledField, type CompiledRoot, declarationOf, type SqlContext, type Tally } from './declare.ts';
-import { cursorSql, NotCompiled, orderKeys, orderSql, type Param, SqlValue, whereSql } from './prisma-sql.ts';
+import { cursorSql, NotCompiled, orderKeys, orderSql, type Param, SqlValue, VariableValue, whereSql } from './prisma-sql.ts';
 
 /**
  * The compiled read: a query answered by one SQL statement that builds the response's JSON in
@@ -87,7 +87,7 @@ class Statement {
   ) {}
   readonly param: Param = (value, type, options) => {
     if (options?.planWithValue) this.planWithValues = true;
-    return this.placeholder({ value }, type);
+    return this.placeholder(value instanceof VariableValue ? { variable: value.variable, read: value.read } : { value }, type);
   };
   placeholder(param: ParamSource, type: string): string {
     this.params.push(param);
@@ -189,6 +189,13 @@ function objectTypeOf(type: GraphQLOutputType): GraphQLObjectType {
   const named = getNamedType(type);
   if (!isObjectType(named)) throw new NotCompiled();
   return named;
+}
+
+/** The type of the nodes of a connection field. */
+function connectionNodeType(definition: Field): GraphQLObjectType {
+  const edges = objectTypeOf(definition.type).getFields().edges;
+  if (!edges) throw new NotCompiled();
+  return objectTypeOf(objectTypeOf(edges.type).getFields().node.type);
 }
 
 const isConnection = (type: GraphQLNamedType): type is GraphQLObjectType =>
@@ -589,11 +596,37 @@ function tallySql(tally: Tally, statement: Statement): string {
 
 /**
  * Root arguments whose variable is used nowhere else: the statement takes the variable's value as
- * a parameter at each run, so one statement serves every id (or list of ids) a client sends.
+ * a parameter at each run, so one statement serves every id (or list of ids, or cursor) a client
+ * sends.
  */
-const PARAMETER_ARGUMENTS: Record<string, string> = { id: 'one', ids: 'nodes', representations: '_entities' };
+const PARAMETER_ARGUMENTS: Record<string, string> = {
+  id: 'one',
+  ids: 'nodes',
+  representations: '_entities',
+  after: 'page',
+  before: 'page',
+};
 
-function argumentParameter(field: FieldNode, argument: string, parameters: Set<string>): string | undefined {
+/**
+ * Of each parameter variable, what of its value still picks the statement: nothing for an id; for
+ * a cursor whether there is one (pageInfo depends on it) and whether the list handed it out (the
+ * resolvers refuse any other, each as it is).
+ */
+type ParameterVariables = ReadonlyMap<string, (value: unknown) => unknown>;
+
+const anyValue = () => null;
+
+const cursorShape = (nodeType: string, argument: string) => (value: unknown) => {
+  if (value == null) return null;
+  try {
+    checkConnectionArgs({ [argument]: value }, nodeType);
+    return 'a cursor of this list';
+  } catch {
+    return value;
+  }
+};
+
+function argumentParameter(field: FieldNode, argument: string, parameters: ParameterVariables): string | undefined {
   const value = field.arguments?.find((a) => a.name.value === argument)?.value;
   return value?.kind === Kind.VARIABLE && parameters.has(value.name.value) ? value.name.value : undefined;
 }
@@ -617,7 +650,7 @@ const readRepresentations = (value: unknown) => {
   });
 };
 
-function rootSql(query: GraphQLObjectType, field: FieldNode, statement: Statement, parameters: Set<string>): string {
+function rootSql(query: GraphQLObjectType, field: FieldNode, statement: Statement, parameters: ParameterVariables): string {
   const name = field.name.value;
   if (name === '__typename') return nameJson(query.name);
   const definition = query.getFields()[name];
@@ -655,12 +688,22 @@ function rootSql(query: GraphQLObjectType, field: FieldNode, statement: Statemen
     }
     case 'page': {
       const connection = getNamedType(definition.type) as GraphQLObjectType;
-      const nodeType = objectTypeOf(objectTypeOf(connection.getFields().edges.type).getFields().node.type);
+      const nodeType = connectionNodeType(definition);
       checkConnectionArgs(args, nodeType.name);
       const window = pageWindow(args, root.model, root.cursor);
       const filter = scoped(root.model, TENANT, root.where(args));
       const whereOf = (alias: string) => whereSql(root.model, alias, filter, statement.param);
-      const cursor = window.cursor && scoped(root.model, TENANT, window.cursor);
+      const argument = args.after != null ? 'after' : 'before';
+      const variable = window.cursor && argumentParameter(field, argument, parameters);
+      // A cursor variable's value at each run is read as this one was: its key's values become
+      // parameters. Only a cursor this list handed out reaches here (cursorShape keys the rest apart).
+      const readKey = (name: string) => (value: unknown) =>
+        pageWindow({ ...args, [argument]: value }, root.model, root.cursor).cursor?.[name];
+      const key =
+        window.cursor && variable
+          ? Object.fromEntries(Object.keys(window.cursor).map((name) => [name, new VariableValue(variable, readKey(name))]))
+          : window.cursor;
+      const cursor = key && scoped(root.model, TENANT, key);
       const tally = root.tally?.(args);
       const count = tally && (() => tallySql(tally, statement));
       return pageSql(
@@ -703,9 +746,10 @@ export interface CompiledRead {
 }
 
 /** The variables that PARAMETER_ARGUMENTS of root fields use and nothing else uses, without a default. */
-function parameterVariables(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): Set<string> {
+function parameterVariables(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): ParameterVariables {
   const query = schema.getQueryType();
   const asArgument = new Map<string, number>();
+  const shapes = new Map<string, ((value: unknown) => unknown)[]>();
   for (const selection of operation.selectionSet.selections) {
     if (selection.kind !== Kind.FIELD) continue;
     const definition = query?.getFields()[selection.name.value];
@@ -718,7 +762,10 @@ function parameterVariables(schema: GraphQLSchema, document: DocumentNode, opera
         expected !== undefined &&
         (expected === kind || (kind === 'nodes' && expected === 'one'))
       ) {
-        asArgument.set(argument.value.name.value, (asArgument.get(argument.value.name.value) ?? 0) + 1);
+        const variable = argument.value.name.value;
+        asArgument.set(variable, (asArgument.get(variable) ?? 0) + 1);
+        const shape = expected === 'page' ? cursorShape(connectionNodeType(definition).name, argument.name.value) : anyValue;
+        shapes.set(variable, [...(shapes.get(variable) ?? []), shape]);
       }
     }
   }
@@ -728,7 +775,14 @@ function parameterVariables(schema: GraphQLSchema, document: DocumentNode, opera
     Variable: (node) => void uses.set(node.name.value, (uses.get(node.name.value) ?? 0) + 1),
   });
   const withDefault = new Set(operation.variableDefinitions?.filter((d) => d.defaultValue).map((d) => d.variable.name.value));
-  return new Set([...asArgument].filter(([name, count]) => uses.get(name) === count && !withDefault.has(name)).map(([name]) => name));
+  return new Map(
+    [...asArgument]
+      .filter(([name, count]) => uses.get(name) === count && !withDefault.has(name))
+      .map(([name]) => {
+        const of = shapes.get(name) ?? [];
+        return [name, (value: unknown) => of.map((shape) => shape(value))];
+      }),
+  );
 }
 
 function compile(
@@ -736,7 +790,7 @@ function compile(
   document: DocumentNode,
   operation: OperationDefinitionNode,
   variables: Record<string, unknown>,
-  parameters: Set<string>,
+  parameters: ParameterVariables,
 ): CompiledRead | undefined {
   const fragments = Object.fromEntries(
     document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
@@ -762,11 +816,12 @@ function compile(
 }
 
 /** Statements compiled per document, by operation and the values of the variables they depend on. */
-const plans = new WeakMap<DocumentNode, { parameters: Set<string>; byVariables: Map<string, CompiledRead | undefined> }>();
+const plans = new WeakMap<DocumentNode, { parameters: ParameterVariables; byVariables: Map<string, CompiledRead | undefined> }>();
 
 /**
  * The statement answering `document`'s operation and its parameters ($1 account, $2 environment,
- * then the statement's own), or undefined when the resolvers must answer it.
+ * then the statement's own), or undefined when the resolvers must answer it. `onCompiled` is told
+ * each time one is built rather than found.
  */
 export function compileRead(
   schema: GraphQLSchema,
@@ -774,6 +829,7 @@ export function compileRead(
   operationName: string | null | undefined,
   variables: Record<string, unknown>,
   tenant: Tenant,
+  onCompiled?: () => void,
 ): { sql: string; params: unknown[]; planWithValues: boolean } | undefined {
   const operation = getOperationAST(document, operationName);
   if (operation?.operation !== 'query') return undefined;
@@ -783,10 +839,14 @@ export function compileRead(
     plans.set(document, compiled);
   }
   const { parameters, byVariables } = compiled;
-  const key = JSON.stringify([operationName ?? null, Object.entries(variables).filter(([name]) => !parameters.has(name))]);
+  const key = JSON.stringify([
+    operationName ?? null,
+    Object.entries(variables).map(([name, value]) => [name, parameters.get(name)?.(value) ?? value]),
+  ]);
   let plan = byVariables.get(key);
   if (plan === undefined && !byVariables.has(key)) {
     plan = compile(schema, document, operation, variables, parameters);
+    onCompiled?.();
     if (byVariables.size >= CAPACITY.plansPerDocument) byVariables.clear();
     byVariables.set(key, plan);
   }

@@ -13,10 +13,18 @@ export class SqlValue {
   constructor(readonly sql: string) {}
 }
 
+/** A value known only when the statement runs (a cursor's key): `read` takes it from the variable's value each time. */
+export class VariableValue {
+  constructor(
+    readonly variable: string,
+    readonly read: (value: unknown) => unknown,
+  ) {}
+}
+
 /**
- * Adds a value as a statement parameter and answers its placeholder. `planWithValue` asks for the
- * statement to be planned with this value rather than once for any: a pattern decides whether an
- * index serves it.
+ * Adds a value (or a VariableValue) as a statement parameter and answers its placeholder.
+ * `planWithValue` asks for the statement to be planned with this value rather than once for any:
+ * a pattern decides whether an index serves it.
  */
 export type Param = (value: unknown, type: string, options?: { planWithValue?: boolean }) => string;
 
@@ -43,16 +51,19 @@ function columnType(model: string, column: string): string {
 
 function valueSql(value: unknown, type: string, param: Param): string {
   if (value instanceof SqlValue) return value.sql;
-  // Columns are timestamp(3) without time zone holding UTC, as Prisma writes them.
-  return param(value instanceof Date ? value.toISOString() : value, type);
+  if (value instanceof VariableValue) return param(new VariableValue(value.variable, (v) => parameterOf(value.read(v))), type);
+  return param(parameterOf(value), type);
 }
+
+// Columns are timestamp(3) without time zone holding UTC, as Prisma writes them.
+const parameterOf = (value: unknown) => (value instanceof Date ? value.toISOString() : value);
 
 const COMPARISONS: Record<string, string> = { equals: '=', lt: '<', lte: '<=', gt: '>', gte: '>=' };
 
 function scalarSql(model: string, name: string, column: string, filter: unknown, param: Param): string {
   const type = columnType(model, name);
   if (filter === null) return `${column} IS NULL`;
-  if (typeof filter !== 'object' || filter instanceof Date || filter instanceof SqlValue) {
+  if (typeof filter !== 'object' || filter instanceof Date || filter instanceof SqlValue || filter instanceof VariableValue) {
     return `${column} = ${valueSql(filter, type, param)}`;
   }
   const parts: string[] = [];
