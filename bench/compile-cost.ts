@@ -1,7 +1,8 @@
 // npm run bench:compile
-// What the compiled read's compiler costs the server a request, for the scenarios' documents: each
-// request with values the statement was built for, and each with new ones (another cursor, another
-// search term). Needs no database: it calls the compiler as the compiled-read plugin does.
+// What the compiled read's compiler costs the server a request, for the scenarios' documents (and
+// a lookup by externalId): each request with values the statement was built for, and each with new
+// ones (another cursor, search term, externalId). Needs no database: it calls the compiler as the
+// compiled-read plugin does.
 import { type DocumentNode, parse } from 'graphql';
 import { compileRead } from '../src/data/compiled-read/compiler.ts';
 import { encodeCursor } from '../src/data/pagination.ts';
@@ -24,6 +25,11 @@ const documents: { name: string; query: string; variables: (n: number) => Record
   { name: 'D: four fields, after a cursor', query: CUSTOMERS_AFTER, variables: (n) => ({ first: 20, after: cursorOf(n) }) },
   { name: 'S: a search', query: CUSTOMERS_FOUND, variables: (n) => ({ filter: { search: `lovelace.${n}@` } }) },
   { name: 'S: an email', query: CUSTOMERS_FOUND, variables: (n) => ({ filter: { email: `ada.lovelace.${n}@example.com` } }) },
+  {
+    name: 'every field, by externalId',
+    query: `query CustomerByExternalId($externalId: String!) { customerByExternalId(externalId: $externalId) { ${CUSTOMER_FIELDS} } }`,
+    variables: (n) => ({ externalId: `user_${n}` }),
+  },
 ];
 
 /** Microseconds a call, the median of 5 runs of RUNS calls, numbered from `first` on. */

@@ -108,6 +108,58 @@ describe('/metrics', () => {
     expect(refused.errors.map((error) => error.extensions.code)).toEqual(['BAD_USER_INPUT']);
   });
 
+  it('counts one statement for every customer looked up by externalId, email or search term, found or not', async () => {
+    for (const n of [1, 2]) {
+      const created = await t.post('mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { userErrors { code } } }', {
+        input: { externalId: `lookup_${n}`, email: `lookup.${n}@example.com`, name: `Lookup ${n}` },
+      });
+      expect((await created.json()).data.createCustomer.userErrors).toEqual([]);
+    }
+    const data = async (query: string, variables: Record<string, unknown>) => {
+      const body = (await (await t.post(query, variables)).json()) as { data?: any; errors?: { extensions: { code: string } }[] };
+      expect(body.errors).toBeUndefined();
+      return body.data;
+    };
+    const compilations = async () => sample((await scrape(t.app)).text, 'graphql_compiled_read_compilations_total') ?? 0;
+    const before = await compilations();
+
+    const BY_EXTERNAL_ID = 'query ByExternalId($externalId: String!) { customerByExternalId(externalId: $externalId) { email } }';
+    for (const [externalId, email] of [
+      ['lookup_1', 'lookup.1@example.com'],
+      ['lookup_2', 'lookup.2@example.com'],
+      ['lookup_3', undefined],
+    ]) {
+      expect((await data(BY_EXTERNAL_ID, { externalId })).customerByExternalId).toEqual(email ? { email } : null);
+    }
+    const BY_EMAIL = 'query ByEmail($email: String!) { customers(filter: { email: $email }) { totalCount edges { node { externalId } } } }';
+    for (const [email, externalId] of [
+      ['LOOKUP.1@example.com', 'lookup_1'],
+      ['lookup.2@example.com', 'lookup_2'],
+      ['lookup.3@example.com', undefined],
+    ]) {
+      const { customers } = await data(BY_EMAIL, { email });
+      expect(customers).toEqual({ totalCount: externalId ? 1 : 0, edges: externalId ? [{ node: { externalId } }] : [] });
+    }
+    expect(await compilations()).toBe(before + 2);
+
+    // A filter of another shape is another statement; a search is planned with its term.
+    const FILTERED = 'query Filtered($filter: CustomerFilter) { customers(filter: $filter) { edges { node { externalId } } } }';
+    const found = async (filter: unknown) =>
+      (await data(FILTERED, { filter })).customers.edges.map((edge: { node: { externalId: string } }) => edge.node.externalId);
+    expect(await found({ search: 'Lookup 1' })).toEqual(['lookup_1']);
+    expect(await found({ search: 'lookup_2' })).toEqual(['lookup_2']);
+    expect((await found({ search: 'ookup.' })).sort()).toEqual(['lookup_1', 'lookup_2']);
+    expect(await found({ search: 'ookup.', email: 'lookup.1@example.com' })).toEqual(['lookup_1']);
+    expect(await found({ search: 'ookup.', email: 'lookup.2@example.com' })).toEqual(['lookup_2']);
+    expect(await compilations()).toBe(before + 4);
+    // A filter the resolvers refuse is theirs to refuse, naming the argument.
+    const refused = (await (await t.post(FILTERED, { filter: { createdAt: { gt: '0000-12-31T00:00:00Z' } } })).json()) as {
+      errors: { message: string; extensions: { code: string } }[];
+    };
+    expect(refused.errors.map((error) => error.extensions.code)).toEqual(['BAD_USER_INPUT']);
+    expect(refused.errors[0].message).toContain('filter.createdAt.gt');
+  });
+
   it('counts the requests the HTTP server answers on its fast path', async () => {
     const server: Server = createHttpServer(t.app, t.db);
     try {

@@ -49,10 +49,11 @@ import { cursorSql, NotCompiled, orderKeys, orderSql, type Param, SqlValue, Vari
  */
 
 /**
- * A parameter of a compiled statement: a value fixed when it was compiled, or taken at each run
- * from a variable (through `read`, which throws for a value the statement cannot take).
+ * A parameter of a compiled statement: a value fixed when it was compiled, taken at each run from
+ * a variable (through `read`, which throws for a value the statement cannot take), or the `at`th
+ * value of the where a root field's arguments make at each run (see `whereKeys`).
  */
-type ParamSource = { value: unknown } | { variable: string; read: (value: unknown) => unknown };
+type ParamSource = { value: unknown } | { variable: string; read: (value: unknown) => unknown } | { where: string; at: number };
 
 /** The caller's account and environment, $1 and $2 of every statement. */
 const TENANT: Tenant = {
@@ -84,7 +85,22 @@ class Statement {
     readonly schema: GraphQLSchema,
     readonly fragments: Record<string, FragmentDefinitionNode>,
     readonly variables: Record<string, unknown>,
+    /** Root fields (by response key) whose where takes its values at each run. */
+    readonly whereKeyed: ReadonlySet<string> = new Set(),
   ) {}
+  /**
+   * How the where of root field `field` adds its values: as they are now, or where its arguments
+   * make it at each run, as the `at`th value of that run's where.
+   */
+  whereParam(field: FieldNode): Param {
+    const where = keyOf(field);
+    if (!this.whereKeyed.has(where)) return this.param;
+    let at = 0;
+    return (_value, type, options) => {
+      if (options?.planWithValue) this.planWithValues = true;
+      return this.placeholder({ where, at: at++ }, type);
+    };
+  }
   readonly param: Param = (value, type, options) => {
     if (options?.planWithValue) this.planWithValues = true;
     return this.placeholder(value instanceof VariableValue ? { variable: value.variable, read: value.read } : { value }, type);
@@ -597,15 +613,19 @@ function tallySql(tally: Tally, statement: Statement): string {
 /**
  * Root arguments whose variable is used nowhere else: the statement takes the variable's value as
  * a parameter at each run, so one statement serves every id (or list of ids, or cursor) a client
- * sends.
+ * sends. (The arguments that make the where of a `one` or `page` root pick it by that where's SQL:
+ * `whereKeys`.)
  */
 const PARAMETER_ARGUMENTS: Record<string, string> = {
-  id: 'one',
+  id: 'nodes',
   ids: 'nodes',
   representations: '_entities',
   after: 'page',
   before: 'page',
 };
+
+/** The arguments of a connection; the others of a `page` root make its where, tally and order. */
+const CONNECTION_ARGUMENTS = new Set(['first', 'last', 'after', 'before']);
 
 /**
  * Of each parameter variable, what of its value still picks the statement: nothing for an id; for
@@ -680,10 +700,7 @@ function rootSql(query: GraphQLObjectType, field: FieldNode, statement: Statemen
     case 'one': {
       const type = objectTypeOf(definition.type);
       const alias = statement.alias();
-      const variable = argumentParameter(field, 'id', parameters);
-      const filter = root.where(args);
-      if (variable && typeof filter.id === 'string') filter.id = new SqlValue(statement.placeholder({ variable, read: readId }, 'text'));
-      const where = whereSql(root.model, alias, scoped(root.model, TENANT, filter), statement.param);
+      const where = whereSql(root.model, alias, scoped(root.model, TENANT, root.where(args)), statement.whereParam(field));
       return `(SELECT ${objectJson(type, { kind: 'row', model: root.model, alias }, field.selectionSet, statement)} FROM "${root.model}" ${alias} WHERE ${where} LIMIT 1)`;
     }
     case 'page': {
@@ -692,7 +709,7 @@ function rootSql(query: GraphQLObjectType, field: FieldNode, statement: Statemen
       checkConnectionArgs(args, nodeType.name);
       const window = pageWindow(args, root.model, root.cursor);
       const filter = scoped(root.model, TENANT, root.where(args));
-      const whereOf = (alias: string) => whereSql(root.model, alias, filter, statement.param);
+      const whereOf = (alias: string) => whereSql(root.model, alias, filter, statement.whereParam(field));
       const argument = args.after != null ? 'after' : 'before';
       const variable = window.cursor && argumentParameter(field, argument, parameters);
       // A cursor variable's value at each run is read as this one was: its key's values become
@@ -745,27 +762,52 @@ export interface CompiledRead {
   planWithValues: boolean;
 }
 
-/** The variables that PARAMETER_ARGUMENTS of root fields use and nothing else uses, without a default. */
-function parameterVariables(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): ParameterVariables {
+type WhereRoot = Extract<CompiledRoot, { kind: 'one' | 'page' }>;
+
+/** How a document's variables pick its statement: see `keyingOf` and `whereKeys`. */
+interface Keying {
+  parameters: ParameterVariables;
+  /** Root fields of kind one or page whose where some variables make, by response key. */
+  whereFields: Map<string, { field: FieldNode; definition: Field; root: WhereRoot }>;
+  /** Variables used only in the arguments that make those wheres (and their tally and order). */
+  whereVariables: Set<string>;
+}
+
+/**
+ * The variables that PARAMETER_ARGUMENTS of root fields use and nothing else uses, without a
+ * default; and the variables used only in the arguments of `one` and `page` roots that make
+ * their where (for a page, all but the connection's), with those roots.
+ */
+function keyingOf(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): Keying {
   const query = schema.getQueryType();
   const asArgument = new Map<string, number>();
   const shapes = new Map<string, ((value: unknown) => unknown)[]>();
+  const inWheres = new Map<string, number>();
+  const candidates = new Map<string, { field: FieldNode; definition: Field; root: WhereRoot; variables: Set<string> }>();
   for (const selection of operation.selectionSet.selections) {
     if (selection.kind !== Kind.FIELD) continue;
     const definition = query?.getFields()[selection.name.value];
     if (!definition) continue;
-    const kind = selection.name.value === '_entities' ? '_entities' : compiledOf(definition)?.kind;
+    const root = selection.name.value === '_entities' ? undefined : compiledOf(definition);
+    const kind = selection.name.value === '_entities' ? '_entities' : root?.kind;
     for (const argument of selection.arguments ?? []) {
       const expected = PARAMETER_ARGUMENTS[argument.name.value];
-      if (
-        argument.value.kind === Kind.VARIABLE &&
-        expected !== undefined &&
-        (expected === kind || (kind === 'nodes' && expected === 'one'))
-      ) {
+      if (argument.value.kind === Kind.VARIABLE && expected !== undefined && expected === kind) {
         const variable = argument.value.name.value;
         asArgument.set(variable, (asArgument.get(variable) ?? 0) + 1);
         const shape = expected === 'page' ? cursorShape(connectionNodeType(definition).name, argument.name.value) : anyValue;
         shapes.set(variable, [...(shapes.get(variable) ?? []), shape]);
+      }
+      if (root && (root.kind === 'one' || (root.kind === 'page' && !CONNECTION_ARGUMENTS.has(argument.name.value)))) {
+        const key = keyOf(selection);
+        const candidate = candidates.get(key) ?? { field: selection, definition, root, variables: new Set<string>() };
+        candidates.set(key, candidate);
+        visit(argument.value, {
+          Variable: (node) => {
+            inWheres.set(node.name.value, (inWheres.get(node.name.value) ?? 0) + 1);
+            candidate.variables.add(node.name.value);
+          },
+        });
       }
     }
   }
@@ -775,7 +817,7 @@ function parameterVariables(schema: GraphQLSchema, document: DocumentNode, opera
     Variable: (node) => void uses.set(node.name.value, (uses.get(node.name.value) ?? 0) + 1),
   });
   const withDefault = new Set(operation.variableDefinitions?.filter((d) => d.defaultValue).map((d) => d.variable.name.value));
-  return new Map(
+  const parameters = new Map(
     [...asArgument]
       .filter(([name, count]) => uses.get(name) === count && !withDefault.has(name))
       .map(([name]) => {
@@ -783,6 +825,42 @@ function parameterVariables(schema: GraphQLSchema, document: DocumentNode, opera
         return [name, (value: unknown) => of.map((shape) => shape(value))];
       }),
   );
+  const whereVariables = new Set([...inWheres].filter(([name, count]) => uses.get(name) === count).map(([name]) => name));
+  const whereFields = new Map([...candidates].filter(([, { variables }]) => [...variables].some((name) => whereVariables.has(name))));
+  return { parameters, whereFields, whereVariables };
+}
+
+/**
+ * The where each root field of `whereFields` makes of these variables, as the resolvers would
+ * make it: its SQL, which (with a page's tally and order) picks the statement, and its values, the
+ * statement's parameters at this run. Undefined for variables that make none (the resolvers refuse
+ * them): those key the statement as they are.
+ */
+function whereKeys(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  whereFields: Keying['whereFields'],
+) {
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
+  if (coerced.errors) return undefined;
+  const keys: unknown[] = [];
+  const values = new Map<string, unknown[]>();
+  try {
+    for (const [key, { field, definition, root }] of whereFields) {
+      const args = getArgumentValues(definition, field, coerced.coerced);
+      const params: unknown[] = [];
+      const sql = whereSql(root.model, 't', scoped(root.model, TENANT, root.where(args)), (value, type, options) => {
+        params.push(value);
+        return `$${params.length}::${type}${options?.planWithValue ? ' (planned with its value)' : ''}`;
+      });
+      keys.push(root.kind === 'page' ? [key, sql, root.tally?.(args) ?? null, root.orderBy(args)] : [key, sql]);
+      values.set(key, params);
+    }
+  } catch {
+    return undefined;
+  }
+  return { keys, values };
 }
 
 function compile(
@@ -791,6 +869,7 @@ function compile(
   operation: OperationDefinitionNode,
   variables: Record<string, unknown>,
   parameters: ParameterVariables,
+  whereKeyed: ReadonlySet<string>,
 ): CompiledRead | undefined {
   const fragments = Object.fromEntries(
     document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
@@ -798,7 +877,7 @@ function compile(
   // As the executor sees them: with their defaults, an Int given for an ID as a string.
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
   if (coerced.errors) return undefined;
-  const statement = new Statement(schema, fragments, coerced.coerced);
+  const statement = new Statement(schema, fragments, coerced.coerced, whereKeyed);
   const query = schema.getQueryType();
   if (!query) return undefined;
   try {
@@ -815,8 +894,8 @@ function compile(
   }
 }
 
-/** Statements compiled per document, by operation and the values of the variables they depend on. */
-const plans = new WeakMap<DocumentNode, { parameters: ParameterVariables; byVariables: Map<string, CompiledRead | undefined> }>();
+/** Statements compiled per document, by operation and what its variables make of it (`keyingOf`). */
+const plans = new WeakMap<DocumentNode, Keying & { byVariables: Map<string, CompiledRead | undefined> }>();
 
 /**
  * The statement answering `document`'s operation and its parameters ($1 account, $2 environment,
@@ -835,24 +914,33 @@ export function compileRead(
   if (operation?.operation !== 'query') return undefined;
   let compiled = plans.get(document);
   if (!compiled) {
-    compiled = { parameters: parameterVariables(schema, document, operation), byVariables: new Map() };
+    compiled = { ...keyingOf(schema, document, operation), byVariables: new Map() };
     plans.set(document, compiled);
   }
-  const { parameters, byVariables } = compiled;
+  const { parameters, whereFields, whereVariables, byVariables } = compiled;
+  const wheres = whereFields.size ? whereKeys(schema, operation, variables, whereFields) : undefined;
+  const keyed = (name: string, value: unknown) => (wheres && whereVariables.has(name) ? null : (parameters.get(name)?.(value) ?? value));
   const key = JSON.stringify([
     operationName ?? null,
-    Object.entries(variables).map(([name, value]) => [name, parameters.get(name)?.(value) ?? value]),
+    Object.entries(variables).map(([name, value]) => [name, keyed(name, value)]),
+    wheres?.keys ?? null,
   ]);
   let plan = byVariables.get(key);
   if (plan === undefined && !byVariables.has(key)) {
-    plan = compile(schema, document, operation, variables, parameters);
+    plan = compile(schema, document, operation, variables, parameters, new Set(wheres ? whereFields.keys() : []));
     onCompiled?.();
     if (byVariables.size >= CAPACITY.plansPerDocument) byVariables.clear();
     byVariables.set(key, plan);
   }
   if (!plan) return undefined;
   try {
-    const params = plan.params.map((param) => ('variable' in param ? param.read(variables[param.variable]) : param.value));
+    const params = plan.params.map((param) => {
+      if ('value' in param) return param.value;
+      if ('variable' in param) return param.read(variables[param.variable]);
+      const values = wheres?.values.get(param.where);
+      if (!values || param.at >= values.length) throw new NotCompiled();
+      return values[param.at];
+    });
     return { sql: plan.sql, params: [tenant.accountId, tenant.env, ...params], planWithValues: plan.planWithValues };
   } catch {
     // This request's value is one the statement cannot take: the resolvers answer (and refuse) it.
