@@ -129,12 +129,13 @@ export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
  * What one server process holds at most. `poolConnections` is its pool of PostgreSQL connections.
  * `cachedApiKeys`: keys in use at once by a process's merchants; beyond it the least recently used
  * key is looked up again (only keys that authenticated are kept, so random keys cannot fill it).
- * `preparedReadsPerConnection`: compiled reads prepared on one pooled connection before it is
- * replaced by a fresh one (each holds its plan in the server's memory). `plansPerDocument`:
- * compiled statements of one document, by what its variables make of it (page sizes, the shape of
- * a filter, whether there is a cursor), before they are forgotten. `apqDocuments` and `apqCharacters`: documents that
- * Apollo's automatic persisted queries registered, and their length in all, before the least
- * recently used are forgotten (a client sends one again when its id is not found).
+ * `preparedReadsPerConnection`: compiled reads kept prepared on one pooled connection (each holds
+ * its plan in the server's memory); past them the one used least recently is deallocated.
+ * `plansPerDocument`: compiled statements of one document, by what its variables make of it (page
+ * sizes, the shape of a filter, whether there is a cursor), before they are forgotten.
+ * `apqDocuments` and `apqCharacters`: documents that Apollo's automatic persisted queries
+ * registered, and their length in all, before the least recently used are forgotten (a client
+ * sends one again when its id is not found).
  */
 export const CAPACITY = {
   poolConnections: 10,

@@ -278,6 +278,28 @@ function statementName(sql: string): string {
   return name;
 }
 
+/**
+ * Notes `name` as the most recently used of a connection's prepared statements (a Set keeps them
+ * in order of use) and answers the least recently used one when they are more than it may keep.
+ */
+function leastRecentlyUsedBeyond(prepared: Set<string>, name: string): string | undefined {
+  prepared.delete(name);
+  prepared.add(name);
+  if (prepared.size <= CAPACITY.preparedReadsPerConnection) return undefined;
+  const [oldest] = prepared;
+  prepared.delete(oldest);
+  return oldest;
+}
+
+/**
+ * Tells the client a statement it prepared is gone (DEALLOCATE), so that it prepares the statement
+ * again when next asked for it: pg keeps the names it has prepared on its connection, and offers
+ * no call to forget one.
+ */
+function forgetPrepared(client: pg.PoolClient, name: string): void {
+  delete (client as unknown as { connection: { parsedStatements: Record<string, string> } }).connection.parsedStatements[name];
+}
+
 /** A pg client that sends every statement unnamed, whatever the caller (e.g. the rate limiter's store) names it. */
 class UnnamedStatementsClient extends pg.Client {
   constructor(config?: string | pg.ClientConfig) {
@@ -340,14 +362,22 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
       client.on('error', () => {});
     }
     const name = named && preparedStatements ? statementName(sql) : undefined;
-    if (name) prepared.add(name);
+    const evicted = name === undefined ? undefined : leastRecentlyUsedBeyond(prepared, name);
     // A connection plans each statement once for all values, unnamed ones too, unless a read to
     // be planned with its values switched it; it stays switched until a named statement needs it
     // back, so that a run of searches costs no extra round trip. (Prisma's statements are
     // planned at each run in either setting.)
     const withValues = !named && preparedStatements;
-    let discard = prepared.size > CAPACITY.preparedReadsPerConnection;
+    let discard = false;
     try {
+      if (evicted !== undefined) {
+        await client.query(`DEALLOCATE "${evicted}"`).catch((error: unknown) => {
+          // What it holds unknown, the connection is not given out again.
+          discard = true;
+          throw error;
+        });
+        forgetPrepared(client, evicted);
+      }
       if (withValues !== planningWithValues.has(client)) {
         await client.query(withValues ? PLANS_WITH_VALUES : GENERIC_PLANS).catch((error: unknown) => {
           // Its setting unknown, the connection is not given out again.
