@@ -1,6 +1,6 @@
 // npm run bench:statements [-- --seconds S]
 // Reads by id when clients send more distinct documents than a pooled connection keeps prepared
-// (CAPACITY.preparedReadsPerConnection): req/s and the connections the pool opened, with 50 and
+// (CAPACITY.preparedReadsPerConnection; these are small, so the count binds): req/s and the connections the pool opened, with 50 and
 // with 150 documents in rotation, twice each. In process (app.fetch, 10 requests at a time), on
 // the bench database (npm run bench:data), without the rate limiter.
 import { parseArgs } from 'node:util';
@@ -53,7 +53,9 @@ async function run(count: number) {
   console.log(`| ${count} | ${Math.round(answered / seconds)} | ${opened} |`);
 }
 
-console.log(`${CAPACITY.preparedReadsPerConnection} prepared reads a connection at most, ${seconds} s a run`);
+console.log(
+  `${CAPACITY.preparedReadsPerConnection} prepared reads and ${CAPACITY.preparedReadCharactersPerConnection} characters of them a connection at most, ${seconds} s a run`,
+);
 console.log('| documents in rotation | req/s | connections opened |');
 console.log('| ---: | ---: | ---: |');
 for (const count of [50, 150, 50, 150]) await run(count);

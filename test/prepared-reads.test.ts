@@ -74,6 +74,20 @@ describe('db.read', () => {
       expect(held).toEqual([]);
     }
   });
+  it('keeps the statements prepared on a connection within their characters in all, putting aside those used least recently', async () => {
+    const budget = CAPACITY.preparedReadCharactersPerConnection;
+    // Padded so that a few fill the budget: a plan's memory grows with its statement.
+    const text = (n: number) => `SELECT $1::int + ${n} AS n /* ${'x'.repeat(Math.ceil(budget / 4))} */`;
+    for (let n = 0; n < 8; n++) expect(await database.db.read<{ n: number }>(text(n), [1])).toEqual([{ n: n + 1 }]);
+    const held = (await preparedReads()).map((prepared) => prepared.statement);
+    if (onPostgres) {
+      expect(held.reduce((sum, statement) => sum + statement.length, 0)).toBeLessThanOrEqual(budget);
+      expect(held).toEqual(expect.arrayContaining([text(6), text(7)]));
+      expect(held).not.toContain(text(3));
+    } else {
+      expect(held).toEqual([]);
+    }
+  });
 });
 
 describe('db.write', () => {

@@ -129,8 +129,10 @@ export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
  * What one server process holds at most. `poolConnections` is its pool of PostgreSQL connections.
  * `cachedApiKeys`: keys in use at once by a process's merchants; beyond it the least recently used
  * key is looked up again (only keys that authenticated are kept, so random keys cannot fill it).
- * `preparedReadsPerConnection`: compiled reads kept prepared on one pooled connection (each holds
- * its plan in the server's memory); past them the one used least recently is deallocated.
+ * `preparedReadsPerConnection` and `preparedReadCharactersPerConnection`: compiled reads kept
+ * prepared on one pooled connection, and their statements' characters in all (each holds its plan
+ * in the server's memory, about 85 bytes a character: some 40 MB a connection); past either, those
+ * used least recently are deallocated.
  * `plansPerDocument`: compiled statements of one document, by what its variables make of it (page
  * sizes, the shape of a filter, whether there is a cursor), before they are forgotten.
  * `apqDocuments` and `apqCharacters`: documents that Apollo's automatic persisted queries
@@ -141,6 +143,7 @@ export const CAPACITY = {
   poolConnections: 10,
   cachedApiKeys: 10_000,
   preparedReadsPerConnection: 100,
+  preparedReadCharactersPerConnection: 500_000,
   statementNames: 1_000,
   plansPerDocument: 100,
   apqDocuments: 1_000,
