@@ -24,6 +24,7 @@ describe('db.read', () => {
   afterAll(() => database.drop());
 
   const preparedReads = () => preparedStatements(database);
+  const backend = async () => (await database.db.read<{ pid: number }>('SELECT pg_backend_pid() AS pid', []))[0].pid;
 
   it('answers each execution of a read with its own values; on PostgreSQL plans it once, generically', async () => {
     const read = 'SELECT id FROM "Customer" WHERE id = ANY($1::text[]) OR id = $2';
@@ -56,7 +57,6 @@ describe('db.read', () => {
   });
 
   it(`answers any number of different reads; on PostgreSQL keeps the ${MAX_PREPARED_READS} used last prepared on a connection, and the connection`, async () => {
-    const backend = async () => (await database.db.read<{ pid: number }>('SELECT pg_backend_pid() AS pid', []))[0].pid;
     const connection = await backend();
     const text = (n: number) => `SELECT $1::int + ${n} AS n`;
     for (let n = 0; n < MAX_PREPARED_READS * 1.5; n++) {
@@ -74,6 +74,15 @@ describe('db.read', () => {
       expect(held).toEqual([]);
     }
   });
+  it('puts aside only what it prepared: a read that failed to parse leaves nothing to deallocate', async () => {
+    await expect(database.db.read('SELECT n FROM no_such_table', [])).rejects.toThrow();
+    const connection = await backend();
+    for (let n = 0; n < MAX_PREPARED_READS + 10; n++) {
+      expect(await database.db.read<{ n: number }>(`SELECT $1::int - ${n} AS n`, [n])).toEqual([{ n: 0 }]);
+    }
+    if (onPostgres) expect(await backend()).toBe(connection);
+  });
+
   it('keeps the statements prepared on a connection within their characters in all, putting aside those used least recently', async () => {
     const budget = CAPACITY.preparedReadCharactersPerConnection;
     // Padded so that a few fill the budget: a plan's memory grows with its statement.

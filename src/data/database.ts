@@ -303,17 +303,20 @@ class PreparedStatements {
     }
     return evicted;
   }
+
+  /** Forgets `name`, which the server did not prepare (it failed to parse). */
+  remove(name: string, sql: string): void {
+    if (this.lengths.delete(name)) this.characters -= sql.length;
+  }
 }
 
 /**
- * Tells the client statements it prepared are gone (DEALLOCATE), so that it prepares them again
- * when next asked for them: pg keeps the names it has prepared on its connection, and offers no
- * call to forget one.
+ * The names pg keeps of the statements it has prepared on a connection: it prepares a name it
+ * does not hold before running it, and offers no call to forget one, which a statement put aside
+ * (DEALLOCATE) must be.
  */
-function forgetPrepared(client: pg.PoolClient, names: string[]): void {
-  const parsed = (client as unknown as { connection: { parsedStatements: Record<string, string> } }).connection.parsedStatements;
-  for (const name of names) delete parsed[name];
-}
+const preparedByClient = (client: pg.PoolClient) =>
+  (client as unknown as { connection: { parsedStatements: Record<string, string> } }).connection.parsedStatements;
 
 /** A pg client that sends every statement unnamed, whatever the caller (e.g. the rate limiter's store) names it. */
 class UnnamedStatementsClient extends pg.Client {
@@ -391,7 +394,7 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
           discard = true;
           throw error;
         });
-        forgetPrepared(client, evicted);
+        for (const each of evicted) delete preparedByClient(client)[each];
       }
       if (withValues !== planningWithValues.has(client)) {
         await client.query(withValues ? PLANS_WITH_VALUES : GENERIC_PLANS).catch((error: unknown) => {
@@ -406,6 +409,8 @@ async function openPostgres(databaseUrl: string, options: DatabaseOptions): Prom
       options.onQuery?.({ query: sql, params, duration: performance.now() - started });
       return rows as Row[];
     } finally {
+      // A statement that failed to parse was not prepared: there is nothing to put aside later.
+      if (name !== undefined && preparedByClient(client)[name] === undefined) prepared.remove(name, sql);
       client.release(discard);
     }
   }
