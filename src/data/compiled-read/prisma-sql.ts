@@ -1,4 +1,5 @@
 import { modelField, relationOf, uniqueFields } from '../datamodel.ts';
+import type { Tenant } from '../tenant.ts';
 
 /**
  * Prisma's where and orderBy values, as the schema's relations and root reads write them, in SQL
@@ -12,6 +13,12 @@ export class NotCompiled extends Error {}
 export class SqlValue {
   constructor(readonly sql: string) {}
 }
+
+/** The caller's account and environment, $1 and $2 of every statement. */
+export const TENANT: Tenant = {
+  accountId: new SqlValue('$1') as unknown as string,
+  env: new SqlValue('$2::"Environment"') as unknown as Tenant['env'],
+};
 
 /** A value known only when the statement runs (a cursor's key): `read` takes it from the variable's value each time. */
 export class VariableValue {
