@@ -17,11 +17,12 @@ const PAGE_AFTER = `query CustomersPageAfter($first: Int!, $after: String) {
   customers(first: $first, after: $after) { edges { cursor node { ${CUSTOMER_FIELDS} } } }
 }`;
 
-const cursorOf = (n: number) => encodeCursor('Customer', 'id', { id: `cus_${n.toString(36).padStart(14, '0')}` });
+const customerId = (n: number) => `cus_${n.toString(36).padStart(14, '0')}`;
+const cursorOf = (n: number) => encodeCursor('Customer', 'id', { id: customerId(n) });
 
 const documents: { name: string; query: string; variables: (n: number) => Record<string, unknown> }[] = [
   { name: 'B: every field, after a cursor', query: PAGE_AFTER, variables: (n) => ({ first: 20, after: cursorOf(n) }) },
-  { name: 'C: every field, by id', query: CUSTOMER_BY_ID, variables: (n) => ({ id: `cus_${n.toString(36).padStart(14, '0')}` }) },
+  { name: 'C: every field, by id', query: CUSTOMER_BY_ID, variables: (n) => ({ id: customerId(n) }) },
   { name: 'D: four fields, after a cursor', query: CUSTOMERS_AFTER, variables: (n) => ({ first: 20, after: cursorOf(n) }) },
   { name: 'S: a search', query: CUSTOMERS_FOUND, variables: (n) => ({ filter: { search: `lovelace.${n}@` } }) },
   { name: 'S: an email', query: CUSTOMERS_FOUND, variables: (n) => ({ filter: { email: `ada.lovelace.${n}@example.com` } }) },

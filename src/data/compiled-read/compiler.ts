@@ -80,7 +80,7 @@ class Statement {
     readonly fragments: Record<string, FragmentDefinitionNode>,
     readonly variables: Record<string, unknown>,
     /** Root fields (by response key) whose where takes its values at each run. */
-    readonly whereKeyed: ReadonlySet<string> = new Set(),
+    readonly whereKeyed: ReadonlySet<string>,
   ) {}
   /**
    * How the where of root field `field` adds its values: as they are now, or where its arguments
@@ -90,15 +90,14 @@ class Statement {
     const where = keyOf(field);
     if (!this.whereKeyed.has(where)) return this.param;
     let at = 0;
-    return (_value, type, options) => {
-      if (options?.planWithValue) this.planWithValues = true;
-      return this.placeholder({ where, at: at++ }, type);
-    };
+    return (_value, type, options) => this.parameter({ where, at: at++ }, type, options);
   }
-  readonly param: Param = (value, type, options) => {
+  readonly param: Param = (value, type, options) =>
+    this.parameter(value instanceof VariableValue ? { variable: value.variable, read: value.read } : { value }, type, options);
+  private parameter(param: ParamSource, type: string, options?: { planWithValue?: boolean }): string {
     if (options?.planWithValue) this.planWithValues = true;
-    return this.placeholder(value instanceof VariableValue ? { variable: value.variable, read: value.read } : { value }, type);
-  };
+    return this.placeholder(param, type);
+  }
   placeholder(param: ParamSource, type: string): string {
     this.params.push(param);
     return `$${this.params.length + 2}::${type}`;
